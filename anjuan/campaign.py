@@ -1,0 +1,90 @@
+"""Creating a campaign and reading back its campaign record and checklist standard."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from scoring import Standard, StandardError, load_standard
+
+from . import models as m
+from .db import ROLE_CAMPAIGN, Database, create_database
+from .errors import AnjuanError, DatabaseError, InputError
+
+_STANDARD_CACHE: dict[str, Standard] = {}
+
+
+def builtin_standard_text(name: str = "default") -> str:
+    return (resources.files("anjuan._data") / "standards" / f"{name}.toml").read_text(encoding="utf-8")
+
+
+def read_standard_file(path: str | Path) -> Standard:
+    """Load and validate a standard file; every problem is reported with its line."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"找不到评查标准文件 {p}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"评查标准文件 {p} 不是 UTF-8 编码的文本，请另存为 UTF-8") from None
+    try:
+        return load_standard(text, str(p))
+    except StandardError as exc:
+        raise InputError(str(exc).splitlines()[0], [str(pr) for pr in exc.problems]) from None
+
+
+def standard_from_text(text: str) -> Standard:
+    """Parse a stored standard, cached by hash (a stored standard never changes)."""
+    from scoring import sha256_text
+
+    key = sha256_text(text)
+    std = _STANDARD_CACHE.get(key)
+    if std is None:
+        std = load_standard(text)
+        _STANDARD_CACHE[key] = std
+    return std
+
+
+@dataclass(frozen=True)
+class CampaignInfo:
+    id: str
+    name: str
+    year: int | None
+    organiser: str
+    standard: Standard
+
+
+def init_campaign(target: str | Path, name: str, year: int | None = None, organiser: str = "",
+                  standard_path: str | Path | None = None) -> Database:
+    """Create a campaign database scored by the given standard (the built-in one by default)."""
+    if not name.strip():
+        raise AnjuanError("评查活动名称不能为空，请用 --name 指定，例如 --name \"2024年度行政处罚案卷评查\"")
+    std = read_standard_file(standard_path) if standard_path else load_standard(builtin_standard_text())
+    if year is None:
+        found = re.search(r"(19|20)\d{2}", name)
+        year = int(found.group(0)) if found else None
+    db = create_database(target, ROLE_CAMPAIGN)
+    with db.session() as s:
+        s.add(m.StandardRow(sha256=std.sha256, std_id=std.id, name=std.name, version=std.version, toml_text=std.text))
+        s.flush()
+        camp = m.Campaign(name=name.strip(), year=year, organiser=organiser.strip(), standard_sha=std.sha256)
+        s.add(camp)
+        s.flush()
+        s.add(m.Meta(key="campaign_id", value=camp.id))
+    return db
+
+
+def campaign_info(db: Database) -> CampaignInfo:
+    """The campaign this database belongs to and the standard that scores it."""
+    from sqlmodel import select
+
+    with db.session() as s:
+        camp = s.exec(select(m.Campaign)).first()
+        if camp is None:
+            raise DatabaseError(f"数据库 {db.label} 中没有评查活动，请先用 anjuan init 创建")
+        row = s.get(m.StandardRow, camp.standard_sha)
+        if row is None:
+            raise DatabaseError(f"数据库 {db.label} 缺少评查标准（{camp.standard_sha[:12]}），文件可能已损坏")
+        return CampaignInfo(camp.id, camp.name, camp.year, camp.organiser, standard_from_text(row.toml_text))

@@ -1,0 +1,3 @@
+"""CLI commands, one module per workflow area. Importing this package registers them."""
+
+from . import campaign  # noqa: F401

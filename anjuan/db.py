@@ -1,0 +1,144 @@
+"""Opening, creating and migrating campaign databases (SQLite file or PostgreSQL URL)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import inspect
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DatabaseError as SADatabaseError
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, SQLModel
+
+from . import models as m
+from .errors import DatabaseError
+from .migrations import MIGRATIONS
+
+ROLE_CAMPAIGN = "campaign"
+ROLE_PACKAGE = "package"
+
+
+def is_url(target: str) -> bool:
+    return "://" in str(target)
+
+
+@dataclass
+class Database:
+    """An open anjuan database: its engine and where it came from."""
+
+    engine: Engine
+    target: str
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @property
+    def label(self) -> str:
+        return Path(self.target).name if not is_url(self.target) else self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back on any error."""
+        with Session(self.engine, expire_on_commit=False) as s:
+            with s.begin():
+                yield s
+
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        with self.session() as s:
+            row = s.get(m.Meta, key)
+            return row.value if row else default
+
+    def close(self) -> None:
+        if self.is_sqlite:
+            from .sqlite_dialect import checkpoint
+
+            try:
+                checkpoint(self.engine)
+            except OperationalError:
+                pass
+        self.engine.dispose()
+
+
+def _engine_for(target: str) -> Engine:
+    if is_url(target):
+        from sqlalchemy import create_engine
+
+        url = target
+        if url.startswith("postgresql://") or url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url.split("://", 1)[1]
+        return create_engine(url, pool_pre_ping=True)
+    from .sqlite_dialect import sqlite_engine
+
+    return sqlite_engine(Path(target))
+
+
+def create_database(target: str | Path, role: str = ROLE_CAMPAIGN) -> Database:
+    """Create a new, empty database with the current schema. Refuses to overwrite a file."""
+    target = str(target)
+    if not is_url(target):
+        path = Path(target)
+        if path.exists():
+            raise DatabaseError(f"文件 {path} 已存在，为防止覆盖已有数据，请换一个文件名或先移走原文件")
+        if not path.parent.exists():
+            raise DatabaseError(f"目录 {path.parent} 不存在，请先创建该目录")
+    engine = _engine_for(target)
+    try:
+        if is_url(target) and inspect(engine).has_table("meta"):
+            raise DatabaseError(f"数据库 {target} 中已有 anjuan 数据，请使用一个空数据库")
+        SQLModel.metadata.create_all(engine)
+    except SADatabaseError as exc:
+        raise DatabaseError(f"无法创建数据库 {target}：{exc.orig}") from exc
+    db = Database(engine, target)
+    with db.session() as s:
+        s.add(m.Meta(key="schema_version", value=str(m.SCHEMA_VERSION)))
+        s.add(m.Meta(key="role", value=role))
+    return db
+
+
+def open_database(target: str | Path, migrate: bool = True) -> Database:
+    """Open an existing anjuan database, migrating an older schema; refuse a newer one."""
+    target = str(target)
+    if not is_url(target):
+        from .sqlite_dialect import is_sqlite_file
+
+        path = Path(target)
+        if not path.exists():
+            raise DatabaseError(f"找不到数据库文件 {path}，请检查路径，或先用 anjuan init 创建评查活动")
+        if not is_sqlite_file(path):
+            raise DatabaseError(f"{path} 不是 anjuan 数据库文件（不是 SQLite 格式）")
+    engine = _engine_for(target)
+    db = Database(engine, target)
+    try:
+        has_meta = inspect(engine).has_table("meta")
+    except SADatabaseError as exc:
+        raise DatabaseError(f"无法打开数据库 {target}：{exc.orig}") from exc
+    if not has_meta:
+        engine.dispose()
+        raise DatabaseError(f"{target} 不是 anjuan 数据库（缺少 meta 表）")
+    with db.session() as s:
+        row = s.get(m.Meta, "schema_version")
+        version = int(row.value) if row else 0
+    if version > m.SCHEMA_VERSION:
+        engine.dispose()
+        raise DatabaseError(
+            f"数据库 {db.label} 由更新版本的 anjuan 创建（结构版本 {version}，本程序支持 {m.SCHEMA_VERSION}），请升级 anjuan 后再打开"
+        )
+    if version < m.SCHEMA_VERSION and migrate:
+        migrate_database(db, version)
+    return db
+
+
+def migrate_database(db: Database, from_version: int) -> None:
+    """Apply each migration step in order inside one transaction."""
+    with db.session() as s:
+        for version in range(from_version + 1, m.SCHEMA_VERSION + 1):
+            MIGRATIONS[version](s.connection())
+        s.merge(m.Meta(key="schema_version", value=str(m.SCHEMA_VERSION)))
+
+
+def database_role(db: Database) -> str:
+    return db.meta("role", ROLE_CAMPAIGN) or ROLE_CAMPAIGN

@@ -1,0 +1,1 @@
+"""Packaged data: checklist standards and demo material (the repository's data/ folder)."""
