@@ -80,6 +80,9 @@ def campaign_info(db: Database) -> CampaignInfo:
     """The campaign this database belongs to and the standard that scores it."""
     from sqlmodel import select
 
+    cached = db.__dict__.get("_campaign_info")
+    if cached is not None:
+        return cached
     with db.session() as s:
         camp = s.exec(select(m.Campaign)).first()
         if camp is None:
@@ -87,4 +90,6 @@ def campaign_info(db: Database) -> CampaignInfo:
         row = s.get(m.StandardRow, camp.standard_sha)
         if row is None:
             raise DatabaseError(f"数据库 {db.label} 缺少评查标准（{camp.standard_sha[:12]}），文件可能已损坏")
-        return CampaignInfo(camp.id, camp.name, camp.year, camp.organiser, standard_from_text(row.toml_text))
+        info = CampaignInfo(camp.id, camp.name, camp.year, camp.organiser, standard_from_text(row.toml_text))
+    db.__dict__["_campaign_info"] = info
+    return info

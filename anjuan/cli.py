@@ -40,7 +40,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
 def fail(message: str, details: list[str] | None = None) -> None:

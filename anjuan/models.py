@@ -109,6 +109,7 @@ class Reviewer(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     name: str = Field(unique=True)
     agency_id: str | None = Field(default=None, foreign_key="agency.id", max_length=36)
+    unit: str = ""  # own work unit as written (may be no agency under review, e.g. a law firm)
     role: str = ROLE_REVIEWER
     created_at: str = Field(default_factory=now)
 

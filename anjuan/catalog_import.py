@@ -1,0 +1,921 @@
+"""Importing case catalogs (案卷目录) from Excel (.xlsx/.xls) and CSV files.
+
+`read_catalog` parses one file into clean rows plus every problem found in it (file, Excel row,
+column, value, what was expected). `import_catalogs` parses several files, checks them against
+each other and against the database, and writes all of them in one transaction, or nothing at
+all when any file has a problem. Rows are written with SQLAlchemy Core executemany in chunks.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+from . import models as m
+from .db import Database
+from .errors import InputError
+
+# ---------------------------------------------------------------------------------------------
+# Column names
+
+FIELDS = ("case_no", "agency", "title", "party", "kind", "decided_on", "officers")
+
+FIELD_LABELS = {
+    "case_no": "案号", "agency": "执法机关", "title": "案件名称", "party": "当事人",
+    "kind": "案件类别", "decided_on": "决定日期", "officers": "承办人",
+}
+
+# Header names per field, most specific first: when a sheet has two columns of one field
+# (say 案卷号 and 决定书文号) the earlier name wins and the other column is kept as extra data.
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "case_no": ("案号", "处罚决定书文号", "决定书文号", "案卷号", "文号", "案件编号"),
+    "agency": ("执法机关", "执法单位", "单位名称", "实施机关", "执法部门"),
+    "title": ("案件名称", "案由"),
+    "party": ("当事人", "行政相对人", "当事人名称"),
+    "kind": ("案件类别", "执法类别", "案件类型", "执法类型"),
+    "decided_on": ("决定日期", "作出决定日期", "处罚日期", "结案日期"),
+    "officers": ("承办人", "执法人员", "办案人员"),
+}
+SERIAL_HEADERS = frozenset({"序号"})
+
+_ALIAS: dict[str, tuple[str, int]] = {
+    alias: (fld, rank) for fld, names in HEADER_ALIASES.items() for rank, alias in enumerate(names)
+}
+
+KIND_ALIASES = {"处罚": "行政处罚", "许可": "行政许可", "强制": "行政强制", "检查": "行政检查"}
+
+HEADER_SCAN_ROWS = 20
+MAX_ERRORS_SHOWN = 50
+INSERT_CHUNK = 20_000
+PROGRESS_EVERY = 5_000
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+CSV_SUFFIXES = (".csv", ".txt")
+
+DATE_EXPECTED = "应为 2021-07-06、2021/7/6、2021.7.6、2021年7月6日 或 20210706 这样的日期"
+
+# ---------------------------------------------------------------------------------------------
+# Text normalisation
+
+# Full-width ASCII (！ .. ～) → half-width, ideographic space → space, invisible marks removed.
+_FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_FULL_WIDTH.update({0x3000: 0x20, 0x200B: None, 0x200C: None, 0x200D: None, 0xFEFF: None})
+_FW_ALL = str.maketrans(_FULL_WIDTH)
+# In free text keep the punctuation that belongs to Chinese writing (，：；！？).
+_FW_TEXT = str.maketrans({k: v for k, v in _FULL_WIDTH.items() if chr(k) not in "，：；！？"})
+
+
+def clean_text(s: str) -> str:
+    """Trimmed text with whitespace runs collapsed; full-width digits, letters, spaces and
+    brackets made half-width (Chinese punctuation ，：；！？ and brackets 〔〕【】 kept)."""
+    if not s.isascii():
+        s = s.translate(_FW_TEXT)
+    return " ".join(s.split())
+
+
+def clean_code(s: str) -> str:
+    """Like clean_text, but every full-width ASCII character is made half-width (case numbers,
+    dates). Chinese brackets 〔〕 are not full-width ASCII and stay as they are."""
+    if not s.isascii():
+        s = s.translate(_FW_ALL)
+    return " ".join(s.split())
+
+
+def header_key(s: str) -> str:
+    """A header cell as compared with the known names: no spaces or line breaks, half-width,
+    without marks such as * or ※ around it."""
+    s = "".join(clean_code(s).split())
+    return s.strip("*※△▲★☆:：")
+
+
+def _lookup_header(key: str) -> tuple[str, int] | None:
+    hit = _ALIAS.get(key)
+    if hit is None and key.endswith(")") and "(" in key:
+        # 决定日期(年月日), 案号(必填) …
+        hit = _ALIAS.get(key[: key.rindex("(")].strip("*※△▲★☆:："))
+    return hit
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def normalise_kind(kind: str) -> str:
+    return KIND_ALIASES.get(kind, kind)
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates
+
+_DATE_RE = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:\s*[T ]?\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+)
+_COMPACT_RE = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_SERIAL_RE = re.compile(r"\d{5}(?:\.\d+)?")
+_EXCEL_EPOCH = date(1899, 12, 30)
+# Serial numbers accepted as dates: 1950-01-01 .. 2099-12-31 (anything else is a typo).
+_SERIAL_MIN, _SERIAL_MAX = 18264, 73050
+
+
+def _ymd(y: str | int, mo: str | int, d: str | int) -> str | None:
+    try:
+        return date(int(y), int(mo), int(d)).isoformat()
+    except ValueError:
+        return None
+
+
+def _from_number(v: float) -> str | None:
+    if v != v:  # NaN
+        return None
+    if 19_000_101 <= v <= 21_001_231 and float(v).is_integer():
+        n = int(v)
+        return _ymd(n // 10000, n // 100 % 100, n % 100)
+    if _SERIAL_MIN <= v <= _SERIAL_MAX:
+        return (_EXCEL_EPOCH + timedelta(days=int(v))).isoformat()
+    return None
+
+
+def parse_date(value: object) -> str | None:
+    """An ISO date "YYYY-MM-DD" from a cell, or None if the value is not a date we accept.
+
+    Accepts Excel date cells, Excel serial numbers, 2021-07-06, 2021/7/6, 2021.7.6,
+    2021年7月6日 and 20210706 (optionally followed by a time, as Excel CSV exports write it).
+    """
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return _from_number(value)
+    if not isinstance(value, str):
+        return None
+    s = clean_code(value)
+    found = _DATE_RE.fullmatch(s)
+    if found:
+        return _ymd(*found.groups())
+    found = _COMPACT_RE.fullmatch(s)
+    if found:
+        return _ymd(*found.groups())
+    if _SERIAL_RE.fullmatch(s):
+        return _from_number(float(s))
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """One problem in a catalog, located as the user sees it in Excel."""
+
+    file: str
+    message: str
+    row: int | None = None
+    column: str = ""          # header text as written in the file (or the field's label)
+    letter: str = ""          # Excel column letter
+    value: str | None = None  # the offending cell text
+    sheet: str = ""           # only set when a workbook has several catalog sheets
+
+    @property
+    def location(self) -> str:
+        loc = self.file
+        if self.sheet:
+            loc += f" 工作表“{self.sheet}”"
+        if self.row is not None:
+            loc += f" 第{self.row}行"
+        if self.column:
+            loc += f" {self.column}"
+            if self.letter:
+                loc += f"（{self.letter}列）"
+        return loc
+
+    def __str__(self) -> str:
+        return f"{self.location}：{self.message}"
+
+
+@dataclass(slots=True)
+class CatalogRow:
+    """One case file as read from a catalog, normalised."""
+
+    source_row: int
+    agency: str
+    case_no: str
+    title: str = ""
+    party: str = ""
+    kind: str = ""
+    decided_on: str | None = None
+    officers: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+    sheet: str = ""
+
+
+@dataclass
+class ParsedCatalog:
+    path: Path
+    file_name: str
+    sha256: str = ""
+    format: str = ""                      # "xlsx", "xls", "csv"
+    encoding: str | None = None           # CSV files only
+    header_row: int | None = None         # Excel row of the header (first catalog sheet)
+    columns: dict[str, str] = field(default_factory=dict)  # field → header text as written
+    extra_columns: list[str] = field(default_factory=list)
+    # sheet ("" for a single-sheet file) → (header text, Excel letter) of the case number column
+    case_columns: dict[str, tuple[str, str]] = field(default_factory=dict)
+    rows: list[CatalogRow] = field(default_factory=list)
+    errors: list[ImportProblem] = field(default_factory=list)
+    blank_rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class AgencyCount:
+    name: str
+    rows: int
+    new: bool = False
+
+
+@dataclass
+class FileSummary:
+    file_name: str
+    sha256: str
+    rows: int
+    blank_rows: int
+    format: str
+    encoding: str | None = None
+    import_id: str | None = None
+
+
+@dataclass
+class ImportReport:
+    files: list[FileSummary] = field(default_factory=list)
+    agencies: list[AgencyCount] = field(default_factory=list)
+    errors: list[ImportProblem] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def total_rows(self) -> int:
+        return sum(f.rows for f in self.files)
+
+    @property
+    def new_agencies(self) -> int:
+        return sum(1 for a in self.agencies if a.new)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def error_details(errors: Sequence[ImportProblem], cap: int = MAX_ERRORS_SHOWN) -> list[str]:
+    """Error lines grouped by file, at most `cap` per file, then how many were left out."""
+    by_file: dict[str, list[ImportProblem]] = {}
+    for e in errors:
+        by_file.setdefault(e.file, []).append(e)
+    lines: list[str] = []
+    for problems in by_file.values():
+        lines.extend(str(p) for p in problems[:cap])
+        if len(problems) > cap:
+            lines.append(f"{problems[0].file}：还有 {len(problems) - cap} 处错误未列出")
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading files
+
+
+class _FileProblem(Exception):
+    """The file as a whole cannot be read (not a spreadsheet, no header, …)."""
+
+
+def _sniff_kind(name: str, data: bytes) -> str:
+    """"xlsx" (any zip-based workbook), "xls" (OLE2 workbook) or "csv"; raises _FileProblem."""
+    suffix = Path(name).suffix.lower()
+    zipped = data[:4] == b"PK\x03\x04"
+    ole = data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    if data[:5] == b"%PDF-":
+        raise _FileProblem("这是 PDF 文件，不是电子表格。请提供 Excel（.xlsx/.xls）或 CSV 格式的案卷目录")
+    if suffix in SPREADSHEET_SUFFIXES:
+        if zipped:
+            return "xlsx"
+        if ole:
+            return "xls"
+        if not data:
+            raise _FileProblem("文件是空的（0 字节），不是有效的 Excel 文件")
+        raise _FileProblem(
+            f"不是有效的 Excel 文件（扩展名为 {suffix}，但内容不是 Excel 格式，可能已损坏或是改了扩展名的其他文件）。"
+            "请用 Excel 打开后另存为 .xlsx 再导入"
+        )
+    if suffix in CSV_SUFFIXES:
+        if zipped or ole:
+            raise _FileProblem(f"扩展名为 {suffix}，但内容是 Excel 工作簿，请把扩展名改为 .xlsx（或 .xls）后再导入")
+        return "csv"
+    raise _FileProblem(f"不支持的文件类型“{suffix or '无扩展名'}”，案卷目录应为 Excel（.xlsx/.xls）或 CSV（.csv）文件")
+
+
+def decode_csv_bytes(data: bytes) -> tuple[str, str]:
+    """Text of a CSV file and the encoding used: UTF-8 (with or without BOM), then GB18030
+    (a superset of GBK and GB2312), then whatever charset-normalizer finds."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _FileProblem("不是文本格式的 CSV 文件（含有二进制内容），请提供 Excel 或 CSV 格式的案卷目录")
+    try:
+        return data.decode("utf-8-sig"), ("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise _FileProblem("无法识别文件的文字编码，请用 Excel 打开后另存为“CSV UTF-8（逗号分隔）”再导入")
+    return str(best), best.encoding
+
+
+def _csv_rows(data: bytes) -> tuple[list[list[str]], str]:
+    text, encoding = decode_csv_bytes(data)
+    sample = text[:20000]
+    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)), encoding
+    except csv.Error as exc:
+        raise _FileProblem(f"CSV 格式有误：{exc}") from None
+
+
+def _cell_text(v: object) -> str:
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    if isinstance(v, datetime):
+        return v.date().isoformat() if v.time() == time() else v.isoformat(sep=" ")
+    if isinstance(v, date | time):
+        return v.isoformat()
+    return "" if v is None else str(v)
+
+
+def _workbook_sheets(data: bytes) -> list[tuple[str, list[list]]]:
+    """(sheet name, rows as from row 1 column A) of every visible worksheet."""
+    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:  # noqa: BLE001 - calamine raises several error types
+        if "password" in str(exc).lower() or type(exc).__name__ == "PasswordError":
+            raise _FileProblem("工作簿设置了打开密码，请取消密码后再导入") from None
+        raise _FileProblem(f"无法读取 Excel 文件（{exc}），文件可能已损坏，请用 Excel 打开后另存为 .xlsx 再导入") from None
+    sheets = []
+    with wb:
+        for meta in wb.sheets_metadata:
+            if meta.visible != SheetVisibleEnum.Visible or meta.typ != SheetTypeEnum.WorkSheet:
+                continue
+            try:
+                rows = wb.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+            except Exception as exc:  # noqa: BLE001
+                raise _FileProblem(f"无法读取工作表“{meta.name}”：{exc}") from None
+            sheets.append((meta.name, rows))
+    return sheets
+
+
+@dataclass
+class _Header:
+    row: int                       # 0-based index of the header row
+    cells: list[str]               # header texts as written (cleaned)
+    fields: dict[str, int]         # field → column index
+    extra: list[tuple[int, str]]   # (column index, key in CaseFile.extra)
+    serial: list[int]              # 序号 columns (ignored; a row with only a 序号 is blank)
+    score: int
+
+
+def _find_header(rows: list[list]) -> _Header | None:
+    best: tuple[int, int] | None = None  # (score, index)
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        found = set()
+        for cell in row:
+            if isinstance(cell, str) and cell:
+                key = header_key(cell)
+                hit = _lookup_header(key)
+                if hit:
+                    found.add(hit[0])
+                elif key in SERIAL_HEADERS:
+                    found.add(key)
+        if found and (best is None or len(found) > best[0]):
+            best = (len(found), i)
+    if best is None:
+        return None
+    score, index = best
+    cells = [clean_text(_cell_text(c)) for c in rows[index]]
+    chosen: dict[str, tuple[int, int]] = {}  # field → (rank, column)
+    for col, text in enumerate(cells):
+        hit = _lookup_header(header_key(text)) if text else None
+        if hit and (hit[0] not in chosen or hit[1] < chosen[hit[0]][0]):
+            chosen[hit[0]] = (hit[1], col)
+    fields = {f: col for f, (_, col) in chosen.items()}
+    used = set(fields.values())
+    extra: list[tuple[int, str]] = []
+    serial: list[int] = []
+    seen_keys: set[str] = set()
+    width = max((len(r) for r in rows[index:]), default=0)
+    for col in range(width):
+        if col in used:
+            continue
+        text = cells[col] if col < len(cells) else ""
+        if text and header_key(text) in SERIAL_HEADERS:
+            serial.append(col)
+            continue
+        key = text or f"{column_letter(col)}列"
+        if key in seen_keys:
+            key = f"{text}（{column_letter(col)}列）"
+        seen_keys.add(key)
+        extra.append((col, key))
+    return _Header(index, cells, fields, extra, serial, score)
+
+
+def read_catalog(path: str | Path, agency: str | None = None, progress: Progress | None = None) -> ParsedCatalog:
+    """Parse one catalog file. Never raises for bad content: problems are in `.errors`."""
+    p = Path(path)
+    parsed = ParsedCatalog(path=p, file_name=p.name)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        parsed.errors.append(ImportProblem(p.name, f"找不到文件 {p}，请检查路径"))
+        return parsed
+    except IsADirectoryError:
+        parsed.errors.append(ImportProblem(p.name, f"{p} 是文件夹，不是案卷目录文件"))
+        return parsed
+    except OSError as exc:
+        parsed.errors.append(ImportProblem(p.name, f"无法读取文件 {p}：{exc.strerror or exc}"))
+        return parsed
+    parsed.sha256 = hashlib.sha256(data).hexdigest()
+    _parse_bytes(parsed, data, agency, progress)
+    return parsed
+
+
+def _parse_bytes(parsed: ParsedCatalog, data: bytes, agency: str | None, progress: Progress | None) -> None:
+    name = parsed.file_name
+    try:
+        kind = _sniff_kind(name, data)
+        parsed.format = kind
+        if kind == "csv":
+            rows, parsed.encoding = _csv_rows(data)
+            sheets: list[tuple[str, list[list]]] = [("", rows)]
+        else:
+            sheets = _workbook_sheets(data)
+    except _FileProblem as exc:
+        parsed.errors.append(ImportProblem(name, str(exc)))
+        return
+
+    found = [(sheet, rows, _find_header(rows)) for sheet, rows in sheets]
+    catalogs = [(s, r, h) for s, r, h in found if h is not None and "case_no" in h.fields]
+    if not catalogs:
+        # Report against the sheet that looks most like a catalog (or the first one).
+        candidates = [(s, r, h) for s, r, h in found if h is not None]
+        if not candidates:
+            if not any(any(_cell_text(c).strip() for c in row) for _, rows, _ in found for row in rows):
+                parsed.errors.append(ImportProblem(name, "文件中没有任何内容"))
+            else:
+                parsed.errors.append(ImportProblem(
+                    name, f"在前{HEADER_SCAN_ROWS}行中找不到表头（应有“案号”“执法机关”“案件名称”“决定日期”等列名）。"
+                    "请确认这是案卷目录，并且表头行写有这些列名"))
+            return
+        sheet, rows, header = max(candidates, key=lambda c: c[2].score)
+        parsed.errors.append(_missing_case_no(name, sheet if len(sheets) > 1 else "", header))
+        if "agency" not in header.fields and not agency:
+            parsed.errors.append(_missing_agency(name, sheet if len(sheets) > 1 else "", header))
+        return
+
+    multi = len(catalogs) > 1
+    first = catalogs[0][2]
+    parsed.header_row = first.row + 1
+    parsed.columns = {f: first.cells[c] for f, c in first.fields.items()}
+    parsed.extra_columns = [k for _, k in first.extra]
+    total = sum(len(r) - h.row - 1 for _, r, h in catalogs)
+    done = 0
+    seen: dict[tuple[str, str], tuple[str, int]] = {}
+    for sheet, rows, header in catalogs:
+        label = sheet if multi else ""
+        if "agency" not in header.fields and not agency:
+            parsed.errors.append(_missing_agency(name, label, header))
+            continue
+        done = _parse_rows(parsed, rows, header, agency, label, seen, progress, done, total)
+    if not parsed.rows and not parsed.errors:
+        parsed.errors.append(ImportProblem(
+            name, f"表头（第{parsed.header_row}行）下面没有任何案卷记录", sheet=catalogs[0][0] if multi else ""))
+
+
+def _columns_found(header: _Header) -> str:
+    names = [c for c in header.cells if c]
+    return "、".join(names) if names else "（无）"
+
+
+def _missing_case_no(name: str, sheet: str, header: _Header) -> ImportProblem:
+    aliases = "、".join(HEADER_ALIASES["case_no"][1:])
+    return ImportProblem(
+        name, f"缺少必需的“案号”列（也可以叫：{aliases}）。表头中现有的列：{_columns_found(header)}",
+        row=header.row + 1, sheet=sheet)
+
+
+def _missing_agency(name: str, sheet: str, header: _Header) -> ImportProblem:
+    aliases = "、".join(HEADER_ALIASES["agency"][1:])
+    return ImportProblem(
+        name, f"缺少“执法机关”列（也可以叫：{aliases}），请在表中增加该列，"
+        f"或用 --agency 指定本文件所属的执法机关。表头中现有的列：{_columns_found(header)}",
+        row=header.row + 1, sheet=sheet)
+
+
+def _parse_rows(parsed: ParsedCatalog, rows: list[list], header: _Header, default_agency: str | None,
+                sheet: str, seen: dict[tuple[str, str], tuple[str, int]],
+                progress: Progress | None, done: int, total: int) -> int:
+    """Turn the data rows under `header` into CatalogRows / problems. Returns rows processed."""
+    name = parsed.file_name
+    errors = parsed.errors
+    out = parsed.rows
+    f = header.fields
+    cells = header.cells
+    default_agency = clean_text(default_agency) if default_agency else ""
+
+    def col_info(fld: str) -> tuple[int, str, str]:
+        c = f.get(fld, -1)
+        return c, (cells[c] if c >= 0 else FIELD_LABELS[fld]), (column_letter(c) if c >= 0 else "")
+
+    c_case, h_case, l_case = col_info("case_no")
+    parsed.case_columns[sheet] = (h_case, l_case)
+    c_agency, h_agency, l_agency = col_info("agency")
+    c_title = f.get("title", -1)
+    c_party = f.get("party", -1)
+    c_kind = f.get("kind", -1)
+    c_date, h_date, l_date = col_info("decided_on")
+    c_off = f.get("officers", -1)
+    extra_cols = header.extra
+    serial = set(header.serial)
+    date_cache: dict[str, str | None] = {}
+    text_cache: dict[str, str] = {}
+    is_csv = parsed.format == "csv"
+    # A row is padded so that every mapped column index exists.
+    width = max([c for c in (c_case, c_agency, c_title, c_party, c_kind, c_date, c_off) if c >= 0]
+                + [c for c, _ in extra_cols] + [0]) + 1
+
+    def cached_text(s: str) -> str:
+        # Agencies, kinds and officers repeat a lot: normalise each distinct value once.
+        v = text_cache.get(s)
+        if v is None:
+            v = text_cache[s] = clean_text(s)
+        return v
+
+    for index in range(header.row + 1, len(rows)):
+        raw = rows[index]
+        if not is_csv:
+            raw = [_cell_text(c) if c.__class__ is not str else c for c in raw]
+        if len(raw) < width:
+            raw = raw + [""] * (width - len(raw))
+        done += 1
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(name, done, total)
+        excel_row = index + 1
+        case_no = clean_code(raw[c_case])
+        if not case_no:
+            if not "".join(raw).strip() or (serial and not "".join(
+                    v for c, v in enumerate(raw) if c not in serial).strip()):
+                parsed.blank_rows += 1
+                continue
+            errors.append(ImportProblem(name, "案号为空，每条案卷都必须填写案号", excel_row, h_case, l_case, "", sheet))
+            continue
+        ok = True
+        agency = cached_text(raw[c_agency]) if c_agency >= 0 else ""
+        if not agency:
+            if default_agency:
+                agency = default_agency
+            else:
+                errors.append(ImportProblem(
+                    name, "执法机关为空，应填写作出决定的执法机关名称（或用 --agency 指定）",
+                    excel_row, h_agency, l_agency, "", sheet))
+                ok = False
+        decided_on = None
+        if c_date >= 0:
+            cell = raw[c_date]
+            if cell and not cell.isspace():
+                try:
+                    decided_on = date_cache[cell]
+                except KeyError:
+                    decided_on = date_cache[cell] = parse_date(cell)
+                if decided_on is None:
+                    shown = clean_code(cell)
+                    errors.append(ImportProblem(
+                        name, f"“{shown}”不是有效的日期，{DATE_EXPECTED}",
+                        excel_row, h_date, l_date, shown, sheet))
+                    ok = False
+        if not ok:
+            continue
+        key = (agency, case_no)
+        prev = seen.get(key)
+        if prev is not None:
+            where = f"第{prev[1]}行" if prev[0] == sheet else f"工作表“{prev[0]}”第{prev[1]}行"
+            errors.append(ImportProblem(
+                name, f"案号“{case_no}”与{where}重复（同一执法机关“{agency}”的案号不能重复）",
+                excel_row, h_case, l_case, case_no, sheet))
+            continue
+        seen[key] = (sheet, excel_row)
+        extra = {}
+        for c, k in extra_cols:
+            v = raw[c]
+            if v:
+                v = clean_text(v)
+                if v:
+                    extra[k] = v
+        out.append(CatalogRow(
+            excel_row, agency, case_no,
+            clean_text(raw[c_title]) if c_title >= 0 else "",
+            clean_text(raw[c_party]) if c_party >= 0 else "",
+            normalise_kind(cached_text(raw[c_kind])) if c_kind >= 0 else "",
+            decided_on,
+            cached_text(raw[c_off]) if c_off >= 0 else "",
+            extra, sheet,
+        ))
+    if progress is not None:
+        progress(name, done, total)
+    return done
+
+
+# ---------------------------------------------------------------------------------------------
+# Importing into a campaign database
+
+
+def _local_time(iso_utc: str) -> str:
+    try:
+        return datetime.fromisoformat(iso_utc).replace(tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return iso_utc
+
+
+def _new_ids(n: int) -> list[str]:
+    """n random version-4 UUIDs as text; much cheaper than n calls of uuid.uuid4()."""
+    h = os.urandom(16 * n).hex()
+    variant = "89ab"
+    return [
+        f"{h[i:i + 8]}-{h[i + 8:i + 12]}-4{h[i + 13:i + 16]}-{variant[int(h[i + 16], 16) & 3]}{h[i + 17:i + 20]}-{h[i + 20:i + 32]}"
+        for i in range(0, 32 * n, 32)
+    ]
+
+
+def _source_name(parsed: ParsedCatalog, row: CatalogRow) -> str:
+    return f"{parsed.file_name}（{row.sheet}）" if row.sheet else parsed.file_name
+
+
+def _previous_imports(conn, shas: Iterable[str]) -> dict[str, tuple[str, str, int]]:
+    from sqlalchemy import select
+
+    t = m.ImportBatch.__table__
+    shas = [s for s in shas if s]
+    if not shas:
+        return {}
+    rows = conn.execute(select(t.c.sha256, t.c.file_name, t.c.imported_at, t.c.rows).where(t.c.sha256.in_(shas)))
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+def _reimport_problem(parsed: ParsedCatalog, previous: tuple[str, str, int]) -> ImportProblem:
+    file_name, at, rows = previous
+    same = "" if file_name == parsed.file_name else f"（当时的文件名为 {file_name}）"
+    return ImportProblem(
+        parsed.file_name,
+        f"该文件已于 {_local_time(at)} 导入过{same}，共 {rows} 条案卷，不能重复导入。"
+        "如需补充案卷，请只把新增的案卷放在一个新文件中导入")
+
+
+def _check_against_db(conn, catalogs: list[ParsedCatalog]) -> list[ImportProblem]:
+    """Problems found only by looking at the database: re-imported files, case numbers that
+    already exist for the same agency."""
+    from sqlalchemy import select
+
+    problems: list[ImportProblem] = []
+    previous = _previous_imports(conn, (p.sha256 for p in catalogs))
+    for p in catalogs:
+        if p.sha256 in previous:
+            problems.append(_reimport_problem(p, previous[p.sha256]))
+    names = sorted({r.agency for p in catalogs for r in p.rows})
+    if not names:
+        return problems
+    a, c = m.Agency.__table__, m.CaseFile.__table__
+    existing: dict[tuple[str, str], tuple[str, int | None]] = {}
+    for i in range(0, len(names), 500):
+        q = (select(a.c.name, c.c.case_no, c.c.source_file, c.c.source_row)
+             .select_from(c.join(a, c.c.agency_id == a.c.id)).where(a.c.name.in_(names[i:i + 500])))
+        for name, case_no, source_file, source_row in conn.execute(q):
+            existing[(name, case_no)] = (source_file, source_row)
+    if not existing:
+        return problems
+    for p in catalogs:
+        if p.sha256 in previous:
+            continue
+        for r in p.rows:
+            hit = existing.get((r.agency, r.case_no))
+            if hit is not None:
+                column, letter = p.case_columns.get(r.sheet, (FIELD_LABELS["case_no"], ""))
+                src = f"（来自 {hit[0]} 第{hit[1]}行）" if hit[0] and hit[1] else ""
+                problems.append(ImportProblem(
+                    p.file_name, f"案号“{r.case_no}”在评查数据库中已存在{src}（同一执法机关“{r.agency}”的案号不能重复）",
+                    r.source_row, column, letter, r.case_no, r.sheet))
+    return problems
+
+
+def _cross_file_duplicates(catalogs: list[ParsedCatalog]) -> None:
+    """Case numbers repeated across the files of one import (each file is already checked on
+    its own). The later occurrence is the error and names the first."""
+    if len(catalogs) < 2:
+        return
+    seen: dict[tuple[str, str], tuple[str, int]] = {}
+    for p in catalogs:
+        keep: list[CatalogRow] = []
+        for r in p.rows:
+            key = (r.agency, r.case_no)
+            prev = seen.get(key)
+            if prev is not None:
+                column, letter = p.case_columns.get(r.sheet, (FIELD_LABELS["case_no"], ""))
+                p.errors.append(ImportProblem(
+                    p.file_name, f"案号“{r.case_no}”与 {prev[0]} 第{prev[1]}行重复（同一执法机关“{r.agency}”的案号不能重复）",
+                    r.source_row, column, letter, r.case_no, r.sheet))
+                continue
+            seen.setdefault(key, (_display_name(p, r), r.source_row))
+            keep.append(r)
+        p.rows = keep
+
+
+def _display_name(p: ParsedCatalog, r: CatalogRow) -> str:
+    return f"{p.file_name} 工作表“{r.sheet}”" if r.sheet else p.file_name
+
+
+def _summaries(catalogs: list[ParsedCatalog], known_agencies: set[str]) -> tuple[list[FileSummary], list[AgencyCount]]:
+    files = [FileSummary(p.file_name, p.sha256, len(p.rows), p.blank_rows, p.format, p.encoding) for p in catalogs]
+    counts: dict[str, int] = {}
+    for p in catalogs:
+        for r in p.rows:
+            counts[r.agency] = counts.get(r.agency, 0) + 1
+    agencies = [AgencyCount(n, k, n not in known_agencies) for n, k in counts.items()]
+    return files, agencies
+
+
+def _known_agencies(conn, names: Iterable[str]) -> dict[str, str]:
+    from sqlalchemy import select
+
+    a = m.Agency.__table__
+    names = sorted(set(names))
+    known: dict[str, str] = {}
+    for i in range(0, len(names), 500):
+        for aid, name in conn.execute(select(a.c.id, a.c.name).where(a.c.name.in_(names[i:i + 500]))):
+            known[name] = aid
+    return known
+
+
+def _fail(errors: list[ImportProblem], n_files: int) -> InputError:
+    files = len({e.file for e in errors})
+    scope = "所有文件均未导入" if n_files > 1 else "没有导入任何案卷"
+    return InputError(
+        f"案卷目录有 {len(errors)} 处错误（涉及 {files} 个文件），{scope}。请按下列提示修改后重新导入：",
+        error_details(errors))
+
+
+def import_catalogs(db: Database, paths: Sequence[str | Path], agency: str | None = None,
+                    dry_run: bool = False, progress: Progress | None = None) -> ImportReport:
+    """Import catalog files into a campaign database, all or nothing.
+
+    Raises InputError listing every problem (nothing written) when any file has one, unless
+    `dry_run`, which returns the report with its errors and never writes.
+    """
+    from sqlalchemy import insert
+
+    if not paths:
+        raise InputError("请至少指定一个案卷目录文件（.xlsx、.xls 或 .csv）")
+    if agency is not None and not clean_text(agency):
+        raise InputError("--agency 指定的执法机关名称为空")
+
+    # 1. Read every file (outside any transaction: parsing may take a while).
+    catalogs: list[ParsedCatalog] = []
+    with db.engine.connect() as conn:
+        payloads = []
+        for path in paths:
+            p = Path(path)
+            parsed = ParsedCatalog(path=p, file_name=p.name)
+            try:
+                data = p.read_bytes()
+            except FileNotFoundError:
+                parsed.errors.append(ImportProblem(p.name, f"找不到文件 {p}，请检查路径"))
+                data = None
+            except IsADirectoryError:
+                parsed.errors.append(ImportProblem(p.name, f"{p} 是文件夹，不是案卷目录文件"))
+                data = None
+            except OSError as exc:
+                parsed.errors.append(ImportProblem(p.name, f"无法读取文件 {p}：{exc.strerror or exc}"))
+                data = None
+            if data is not None:
+                parsed.sha256 = hashlib.sha256(data).hexdigest()
+            payloads.append(data)
+            catalogs.append(parsed)
+        previous = _previous_imports(conn, (c.sha256 for c in catalogs))
+    first_of: dict[str, str] = {}
+    for parsed, data in zip(catalogs, payloads, strict=True):
+        if data is None:
+            continue
+        if parsed.sha256 in previous:
+            parsed.errors.append(_reimport_problem(parsed, previous[parsed.sha256]))
+            continue
+        if parsed.sha256 in first_of:
+            parsed.errors.append(ImportProblem(
+                parsed.file_name, f"与本次导入的 {first_of[parsed.sha256]} 内容完全相同，同一文件只能导入一次"))
+            continue
+        first_of[parsed.sha256] = parsed.file_name
+        _parse_bytes(parsed, data, agency, progress)
+    del payloads
+    _cross_file_duplicates(catalogs)
+
+    def all_errors(extra: list[ImportProblem]) -> list[ImportProblem]:
+        # File order first, then the problems of each file in row order.
+        order = {p.file_name: i for i, p in enumerate(catalogs)}
+        errs = [e for p in catalogs for e in p.errors] + extra
+        return sorted(errs, key=lambda e: (order.get(e.file, 0), e.sheet, e.row or 0))
+
+    if dry_run:
+        with db.engine.connect() as conn:
+            db_problems = _check_against_db(conn, catalogs)
+            known = _known_agencies(conn, (r.agency for p in catalogs for r in p.rows))
+        files, agencies = _summaries(catalogs, set(known))
+        return ImportReport(files, agencies, all_errors(db_problems), dry_run=True)
+
+    if any(p.errors for p in catalogs):
+        raise _fail(all_errors([]), len(catalogs))
+
+    # 2. Write everything in one transaction; the database checks are repeated inside it so
+    #    that a concurrent import cannot slip in between check and write.
+    with db.session() as s:
+        conn = s.connection()
+        db_problems = _check_against_db(conn, catalogs)
+        if db_problems:
+            raise _fail(all_errors(db_problems), len(catalogs))
+        names = {r.agency for p in catalogs for r in p.rows}
+        known = _known_agencies(conn, names)
+        files, agencies = _summaries(catalogs, set(known))
+        created = sorted(names - set(known))
+        if created:
+            ids = _new_ids(len(created))
+            stamp = m.now()
+            conn.execute(insert(m.Agency.__table__),
+                         [{"id": i, "name": n, "created_at": stamp} for i, n in zip(ids, created, strict=True)])
+            known.update(zip(created, ids, strict=True))
+        total = sum(len(p.rows) for p in catalogs)
+        written = 0
+        table = m.CaseFile.__table__
+        for parsed, summary in zip(catalogs, files, strict=True):
+            batch_id = _new_ids(1)[0]
+            summary.import_id = batch_id
+            conn.execute(insert(m.ImportBatch.__table__), [{
+                "id": batch_id, "file_name": parsed.file_name, "sha256": parsed.sha256,
+                "rows": len(parsed.rows), "imported_at": m.now()}])
+            rows = parsed.rows
+            for start in range(0, len(rows), INSERT_CHUNK):
+                chunk = rows[start:start + INSERT_CHUNK]
+                ids = _new_ids(len(chunk))
+                dumps = json.dumps
+                params = [
+                    {"id": ids[k], "agency_id": known[r.agency], "case_no": r.case_no, "title": r.title,
+                     "party": r.party, "kind": r.kind, "decided_on": r.decided_on, "officers": r.officers,
+                     "source_file": _source_name(parsed, r) if r.sheet else parsed.file_name,
+                     "source_row": r.source_row,
+                     "extra": dumps(r.extra, ensure_ascii=False) if r.extra else "{}",
+                     "import_id": batch_id}
+                    for k, r in enumerate(chunk)
+                ]
+                conn.execute(insert(table), params)
+                written += len(chunk)
+                if progress is not None:
+                    progress("写入数据库", written, total)
+    return ImportReport(files, agencies, [], dry_run=False)
+

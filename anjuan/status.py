@@ -1,0 +1,85 @@
+"""Campaign progress per agency and per reviewer."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import case, func, select
+
+from . import models as m
+from .db import Database
+
+
+@dataclass
+class AgencyStatus:
+    agency: str
+    catalog: int = 0
+    sampled: int = 0
+    assigned: int = 0
+    draft: int = 0
+    submitted: int = 0
+    mean_score: float | None = None
+
+
+@dataclass
+class ReviewerStatus:
+    reviewer: str
+    unit: str
+    role: str
+    assigned: int = 0
+    draft: int = 0
+    submitted: int = 0
+    mean_score: float | None = None
+
+
+@dataclass
+class CampaignStatus:
+    agencies: list[AgencyStatus]
+    reviewers: list[ReviewerStatus]
+
+    def to_json(self) -> dict:
+        return {"agencies": [asdict(a) for a in self.agencies], "reviewers": [asdict(r) for r in self.reviewers]}
+
+
+def campaign_status(db: Database) -> CampaignStatus:
+    cf, ag, sc, asg, rv, rw = (m.CaseFile.__table__, m.Agency.__table__, m.SampledCase.__table__,
+                               m.Assignment.__table__, m.Review.__table__, m.Reviewer.__table__)
+    orig = rv.c.is_final == False  # noqa: E712
+    submitted = rv.c.status == m.STATUS_SUBMITTED
+    with db.session() as s:
+        agencies = {name: AgencyStatus(name) for (name,) in s.execute(select(ag.c.name).order_by(ag.c.name))}
+        base = select(ag.c.name).select_from(cf.join(ag, ag.c.id == cf.c.agency_id))
+        for name, n in s.execute(base.add_columns(func.count()).group_by(ag.c.name)):
+            agencies[name].catalog = n
+        for name, n in s.execute(select(ag.c.name, func.count()).select_from(
+                sc.join(cf, cf.c.id == sc.c.case_id).join(ag, ag.c.id == cf.c.agency_id)).group_by(ag.c.name)):
+            agencies[name].sampled = n
+        for name, n in s.execute(select(ag.c.name, func.count(func.distinct(asg.c.case_id))).select_from(
+                asg.join(cf, cf.c.id == asg.c.case_id).join(ag, ag.c.id == cf.c.agency_id)).group_by(ag.c.name)):
+            agencies[name].assigned = n
+        q = (select(ag.c.name,
+                    func.sum(case((submitted, 0), else_=1)),
+                    func.sum(case((submitted, 1), else_=0)),
+                    func.avg(case((submitted, rv.c.score), else_=None)))
+             .select_from(rv.join(cf, cf.c.id == rv.c.case_id).join(ag, ag.c.id == cf.c.agency_id))
+             .where(orig).group_by(ag.c.name))
+        for name, d, sub, mean in s.execute(q):
+            a = agencies[name]
+            a.draft, a.submitted = int(d or 0), int(sub or 0)
+            a.mean_score = round(float(mean), 2) if mean is not None else None
+        reviewers = {rid: ReviewerStatus(name, unit, role) for rid, name, unit, role in
+                     s.execute(select(rw.c.id, rw.c.name, rw.c.unit, rw.c.role).order_by(rw.c.name))}
+        for rid, n in s.execute(select(asg.c.reviewer_id, func.count()).group_by(asg.c.reviewer_id)):
+            if rid in reviewers:
+                reviewers[rid].assigned = n
+        q = (select(rv.c.reviewer_id,
+                    func.sum(case((submitted, 0), else_=1)),
+                    func.sum(case((submitted, 1), else_=0)),
+                    func.avg(case((submitted, rv.c.score), else_=None)))
+             .where(orig).group_by(rv.c.reviewer_id))
+        for rid, d, sub, mean in s.execute(q):
+            if rid in reviewers:
+                r = reviewers[rid]
+                r.draft, r.submitted = int(d or 0), int(sub or 0)
+                r.mean_score = round(float(mean), 2) if mean is not None else None
+    return CampaignStatus(list(agencies.values()), list(reviewers.values()))
