@@ -142,10 +142,14 @@ def score_case(standard: Standard, kind: str | None, answers) -> CaseScore:
 
 
 def grade_of(standard: Standard, score: float, vetoed: bool = False, barred: bool = False) -> str:
-    """The grade band for a score; a veto fails the file, a barring defect caps it below the top."""
+    """The grade band for a score; a veto fails the file, a barring defect caps it below the top.
+
+    A barring defect only takes away the top grade: it never moves a file into the failing band
+    (with just two bands, 合格/不合格, there is no top grade to take away).
+    """
     if vetoed:
         return standard.fail_band.name
     grade = standard.grade_for(score)
-    if barred and grade == standard.top_band.name and len(standard.bands) > 1:
+    if barred and grade == standard.top_band.name and len(standard.bands) > 2:
         return standard.bands[1].name
     return grade

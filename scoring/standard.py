@@ -246,6 +246,16 @@ def _str(value, what: str, problems, line, where, required=True) -> str:
     return value.strip()
 
 
+def _tables(value, what: str, problems: list[StandardProblem], line=None, where="") -> list[dict]:
+    """The tables of an array of tables ([[...]]); anything else is reported, not crashed on."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        problems.append(StandardProblem(f"{what}应写成表数组 [[{what}]]，实际为 {value!r}", line, where))
+        return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+    return value
+
+
 def check_standard(text: str) -> tuple[Standard | None, list[StandardProblem]]:
     """Parse and validate a standard; returns it (or None) and every problem found."""
     problems: list[StandardProblem] = []
@@ -276,10 +286,9 @@ def check_standard(text: str) -> tuple[Standard | None, list[StandardProblem]]:
 
     seen_ids: dict[str, int | None] = {}
     categories: list[Category] = []
-    raw_cats = raw.get("categories")
-    if not isinstance(raw_cats, list) or not raw_cats:
+    raw_cats = _tables(raw.get("categories"), "categories", problems, lines.of_key("categories"), "类别")
+    if not raw_cats:
         problems.append(StandardProblem("至少需要一个评查类别 [[categories]]"))
-        raw_cats = []
     cursor = 0
     for cat_no, rc in enumerate(raw_cats, 1):
         cid = str(rc.get("id", "")).strip()
@@ -294,7 +303,7 @@ def check_standard(text: str) -> tuple[Standard | None, list[StandardProblem]]:
         cname = _str(rc.get("name"), "类别名称 name", problems, cline, where)
         cpoints = _num(rc.get("points"), "类别分值 points", problems, cline, where)
         items: list[Item] = []
-        for ri in rc.get("items", []) or []:
+        for ri in _tables(rc.get("items"), "categories.items", problems, cline, where):
             item, cursor = _parse_item(ri, cid, lines, cursor, seen_ids, problems)
             if item:
                 items.append(item)
@@ -325,13 +334,13 @@ def _parse_bands(raw_bands, lines: _Lines, problems: list[StandardProblem]) -> l
     if raw_bands is None:
         return [Band("优秀", 90.0), Band("合格", 60.0), Band("不合格", 0.0)]
     bands: list[Band] = []
-    for rb in raw_bands:
+    for rb in _tables(raw_bands, "bands", problems, lines.of_key("bands"), "等次"):
         bname = str(rb.get("name", "")).strip()
         line = lines.of_band(bname) if bname else None
         if not bname:
             problems.append(StandardProblem("等次缺少名称 name", None, "等次"))
         bands.append(Band(bname, _num(rb.get("min"), f"等次“{bname}”的下限 min", problems, line, "等次")))
-    for prev, cur in zip(bands, bands[1:]):
+    for prev, cur in zip(bands, bands[1:], strict=False):
         if cur.min >= prev.min:
             problems.append(StandardProblem(
                 f"等次须按分数从高到低排列：“{cur.name}”的下限 {_fmt(cur.min)} 不低于上一等次“{prev.name}”的 {_fmt(prev.min)}",
@@ -364,7 +373,7 @@ def _parse_item(ri, cid, lines: _Lines, cursor, seen_ids, problems):
         problems.append(StandardProblem("applies_to 应为案件类别列表", line, where))
         applies = []
     deductions = []
-    for n, rd in enumerate(ri.get("deductions", []) or [], 1):
+    for n, rd in enumerate(_tables(ri.get("deductions"), "categories.items.deductions", problems, line, where), 1):
         dpoints = _num(rd.get("points"), f"第{n}个扣分项的分值", problems, line, where)
         dtext = _str(rd.get("text"), f"第{n}个扣分项的问题表述 text", problems, line, where)
         if dpoints > points + EPS:
