@@ -40,7 +40,7 @@ class Item:
     deductions: tuple[Deduction, ...] = ()
 
     def applies(self, kind: str | None) -> bool:
-        """Whether the item applies to a file of this 案件类别 (unknown kinds get every item)."""
+        """Whether the item applies to a file of this 案件类别 (a file with no kind gets every item)."""
         return not self.applies_to or kind is None or kind in self.applies_to
 
 
