@@ -208,7 +208,7 @@ def validate_answer(std: Standard, kind: str, item_id: str, verdict: str, deduct
     if not std.has_item(item_id):
         return f"评查标准中没有条目 {item_id}"
     item = std.item(item_id)
-    if not item.applies(kind or None):
+    if not item.applies(kind):
         return f"条目 {item_id} 不适用于“{kind}”类案卷"
     if verdict not in VERDICTS:
         return f"结论“{verdict}”无效，应为 符合/扣分/不适用/否决 之一"
