@@ -9,14 +9,17 @@ all when any file has a problem. Rows are written with SQLAlchemy Core executema
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import io
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import repeat
 from pathlib import Path
 
 from . import models as m
@@ -73,10 +76,14 @@ _FW_ALL = str.maketrans(_FULL_WIDTH)
 _FW_TEXT = str.maketrans({k: v for k, v in _FULL_WIDTH.items() if chr(k) not in "，：；！？"})
 
 
+# str.translate is slow on non-ASCII text; most cells have nothing to translate, so look first.
+_NEEDS_FW = re.compile("[\uff01-\uff5e\u3000\u200b-\u200d\ufeff]").search
+
+
 def clean_text(s: str) -> str:
     """Trimmed text with whitespace runs collapsed; full-width digits, letters, spaces and
     brackets made half-width (Chinese punctuation ，：；！？ and brackets 〔〕【】 kept)."""
-    if not s.isascii():
+    if not s.isascii() and _NEEDS_FW(s):
         s = s.translate(_FW_TEXT)
     return " ".join(s.split())
 
@@ -84,7 +91,7 @@ def clean_text(s: str) -> str:
 def clean_code(s: str) -> str:
     """Like clean_text, but every full-width ASCII character is made half-width (case numbers,
     dates). Chinese brackets 〔〕 are not full-width ASCII and stay as they are."""
-    if not s.isascii():
+    if not s.isascii() and _NEEDS_FW(s):
         s = s.translate(_FW_ALL)
     return " ".join(s.split())
 
@@ -239,6 +246,7 @@ class ParsedCatalog:
     extra_columns: list[str] = field(default_factory=list)
     # sheet ("" for a single-sheet file) → (header text, Excel letter) of the case number column
     case_columns: dict[str, tuple[str, str]] = field(default_factory=dict)
+    sheets: list[str] = field(default_factory=list)  # catalog sheets read, in workbook order
     rows: list[CatalogRow] = field(default_factory=list)
     errors: list[ImportProblem] = field(default_factory=list)
     blank_rows: int = 0
@@ -277,6 +285,8 @@ class ImportReport:
     def total_rows(self) -> int:
         return sum(f.rows for f in self.files)
 
+    total = total_rows
+
     @property
     def new_agencies(self) -> int:
         return sum(1 for a in self.agencies if a.new)
@@ -304,6 +314,20 @@ def error_details(errors: Sequence[ImportProblem], cap: int = MAX_ERRORS_SHOWN) 
 
 # ---------------------------------------------------------------------------------------------
 # Reading files
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building 100,000s of small objects (rows, cell
+    lists, parameter dicts): it would otherwise rescan the growing heap again and again, which
+    costs a third of the import time. Reference counting still frees memory as usual."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class _FileProblem(Exception):
@@ -411,7 +435,7 @@ def _workbook_sheets(data: bytes) -> list[tuple[str, list[list]]]:
 @dataclass
 class _Header:
     row: int                       # 0-based index of the header row
-    cells: list[str]               # header texts as written (cleaned)
+    cells: list[str]               # header texts as written (line breaks and extra spaces removed)
     fields: dict[str, int]         # field → column index
     extra: list[tuple[int, str]]   # (column index, key in CaseFile.extra)
     serial: list[int]              # 序号 columns (ignored; a row with only a 序号 is blank)
@@ -435,7 +459,8 @@ def _find_header(rows: list[list]) -> _Header | None:
     if best is None:
         return None
     score, index = best
-    cells = [clean_text(_cell_text(c)) for c in rows[index]]
+    # Header text as written, without line breaks ("决定\n日期" → "决定日期").
+    cells = [" ".join("".join(_cell_text(c).splitlines()).split()) for c in rows[index]]
     chosen: dict[str, tuple[int, int]] = {}  # field → (rank, column)
     for col, text in enumerate(cells):
         hit = _lookup_header(header_key(text)) if text else None
@@ -462,23 +487,36 @@ def _find_header(rows: list[list]) -> _Header | None:
     return _Header(index, cells, fields, extra, serial, score)
 
 
-def read_catalog(path: str | Path, agency: str | None = None, progress: Progress | None = None) -> ParsedCatalog:
-    """Parse one catalog file. Never raises for bad content: problems are in `.errors`."""
+def _load(path: str | Path) -> tuple[ParsedCatalog, bytes | None]:
+    """An empty ParsedCatalog for the file (with its sha256) and the file's bytes, or None
+    and the reason in `.errors` when it cannot be read."""
     p = Path(path)
     parsed = ParsedCatalog(path=p, file_name=p.name)
     try:
         data = p.read_bytes()
     except FileNotFoundError:
         parsed.errors.append(ImportProblem(p.name, f"找不到文件 {p}，请检查路径"))
-        return parsed
+        return parsed, None
     except IsADirectoryError:
         parsed.errors.append(ImportProblem(p.name, f"{p} 是文件夹，不是案卷目录文件"))
-        return parsed
+        return parsed, None
     except OSError as exc:
         parsed.errors.append(ImportProblem(p.name, f"无法读取文件 {p}：{exc.strerror or exc}"))
-        return parsed
+        return parsed, None
     parsed.sha256 = hashlib.sha256(data).hexdigest()
-    _parse_bytes(parsed, data, agency, progress)
+    return parsed, data
+
+
+def read_catalog(path: str | Path, agency: str | None = None, progress: Progress | None = None) -> ParsedCatalog:
+    """Parse one catalog file. Never raises for bad content: problems are in `.errors`.
+
+    `agency` is used for rows whose agency cell is blank, or for all rows when the file has no
+    agency column. `progress(file name, rows done, rows total)` is called every few thousand rows.
+    """
+    parsed, data = _load(path)
+    if data is not None:
+        with _gc_paused():
+            _parse_bytes(parsed, data, agency, progress)
     return parsed
 
 
@@ -516,6 +554,7 @@ def _parse_bytes(parsed: ParsedCatalog, data: bytes, agency: str | None, progres
         return
 
     multi = len(catalogs) > 1
+    parsed.sheets = [s for s, _, _ in catalogs] if multi else [""]
     first = catalogs[0][2]
     parsed.header_row = first.row + 1
     parsed.columns = {f: first.cells[c] for f, c in first.fields.items()}
@@ -543,7 +582,7 @@ def _missing_case_no(name: str, sheet: str, header: _Header) -> ImportProblem:
     aliases = "、".join(HEADER_ALIASES["case_no"][1:])
     return ImportProblem(
         name, f"缺少必需的“案号”列（也可以叫：{aliases}）。表头中现有的列：{_columns_found(header)}",
-        row=header.row + 1, sheet=sheet)
+        row=header.row + 1, column="表头", sheet=sheet)
 
 
 def _missing_agency(name: str, sheet: str, header: _Header) -> ImportProblem:
@@ -551,13 +590,30 @@ def _missing_agency(name: str, sheet: str, header: _Header) -> ImportProblem:
     return ImportProblem(
         name, f"缺少“执法机关”列（也可以叫：{aliases}），请在表中增加该列，"
         f"或用 --agency 指定本文件所属的执法机关。表头中现有的列：{_columns_found(header)}",
-        row=header.row + 1, sheet=sheet)
+        row=header.row + 1, column="表头", sheet=sheet)
+
+
+def _clean_column(values: list[str], table: dict) -> list[str]:
+    """clean_text / clean_code over a whole column (one comprehension, no call per cell)."""
+    needs = _NEEDS_FW
+    return [" ".join((v.translate(table) if not v.isascii() and needs(v) else v).split()) for v in values]
+
+
+def _parse_date_cell(v: str) -> str | None:
+    """ISO date, None for an empty cell, "" for a value that is not a date."""
+    if not v or v.isspace():
+        return None
+    return parse_date(v) or ""
 
 
 def _parse_rows(parsed: ParsedCatalog, rows: list[list], header: _Header, default_agency: str | None,
                 sheet: str, seen: dict[tuple[str, str], tuple[str, int]],
                 progress: Progress | None, done: int, total: int) -> int:
-    """Turn the data rows under `header` into CatalogRows / problems. Returns rows processed."""
+    """Turn the data rows under `header` into CatalogRows / problems. Returns rows processed.
+
+    Works column by column on blocks of rows: list comprehensions and per-distinct-value
+    caches instead of a dozen Python statements per row (100,000 rows in well under a second).
+    """
     name = parsed.file_name
     errors = parsed.errors
     out = parsed.rows
@@ -579,89 +635,88 @@ def _parse_rows(parsed: ParsedCatalog, rows: list[list], header: _Header, defaul
     c_off = f.get("officers", -1)
     extra_cols = header.extra
     serial = set(header.serial)
-    date_cache: dict[str, str | None] = {}
-    text_cache: dict[str, str] = {}
     is_csv = parsed.format == "csv"
-    # A row is padded so that every mapped column index exists.
+    # Rows are padded so that every mapped column index exists.
     width = max([c for c in (c_case, c_agency, c_title, c_party, c_kind, c_date, c_off) if c >= 0]
                 + [c for c, _ in extra_cols] + [0]) + 1
+    caches: dict[str, dict[str, object]] = {"agency": {}, "kind": {}, "officers": {}, "date": {}}
 
-    def cached_text(s: str) -> str:
-        # Agencies, kinds and officers repeat a lot: normalise each distinct value once.
-        v = text_cache.get(s)
-        if v is None:
-            v = text_cache[s] = clean_text(s)
-        return v
+    def cached(kind: str, values: list[str], convert: Callable[[str], object]) -> list:
+        table = caches[kind]
+        for v in set(values):
+            if v not in table:
+                table[v] = convert(v)
+        return [table[v] for v in values]
 
-    for index in range(header.row + 1, len(rows)):
-        raw = rows[index]
+    def agency_of(v: str) -> str:
+        return clean_text(v) or default_agency
+
+    first = header.row + 1
+    for start in range(first, len(rows), PROGRESS_EVERY):
+        if progress is not None and start > first:
+            progress(name, done + start - first, total)
+        block = rows[start:start + PROGRESS_EVERY]
         if not is_csv:
-            raw = [_cell_text(c) if c.__class__ is not str else c for c in raw]
-        if len(raw) < width:
-            raw = raw + [""] * (width - len(raw))
-        done += 1
-        if progress is not None and done % PROGRESS_EVERY == 0:
-            progress(name, done, total)
-        excel_row = index + 1
-        case_no = clean_code(raw[c_case])
-        if not case_no:
-            if not "".join(raw).strip() or (serial and not "".join(
-                    v for c, v in enumerate(raw) if c not in serial).strip()):
-                parsed.blank_rows += 1
+            block = [[c if c.__class__ is str else _cell_text(c) for c in r] for r in block]
+        if any(len(r) < width for r in block):
+            block = [r if len(r) >= width else r + [""] * (width - len(r)) for r in block]
+        n = len(block)
+        blank = [""] * n
+        cases = _clean_column([r[c_case] for r in block], _FW_ALL)
+        agencies = (cached("agency", [r[c_agency] for r in block], agency_of) if c_agency >= 0
+                    else [default_agency] * n)
+        titles = _clean_column([r[c_title] for r in block], _FW_TEXT) if c_title >= 0 else blank
+        parties = _clean_column([r[c_party] for r in block], _FW_TEXT) if c_party >= 0 else blank
+        kinds = (cached("kind", [r[c_kind] for r in block], lambda v: normalise_kind(clean_text(v)))
+                 if c_kind >= 0 else blank)
+        officers = cached("officers", [r[c_off] for r in block], clean_text) if c_off >= 0 else blank
+        dates = cached("date", [r[c_date] for r in block], _parse_date_cell) if c_date >= 0 else [None] * n
+        if extra_cols:
+            keys = [k for _, k in extra_cols]
+            values = [_clean_column([r[c] for r in block], _FW_TEXT) for c, _ in extra_cols]
+            extras = [{k: v for k, v in zip(keys, vals, strict=True) if v} for vals in zip(*values, strict=True)]
+        else:
+            extras = [{} for _ in range(n)]
+        numbers = range(start + 1, start + 1 + n)  # Excel row numbers
+
+        # Validation: one cheap pass; the detailed checks only run for rows that fail it.
+        good: list[int] = []
+        for k, case_no, agency, decided, row_no in zip(range(n), cases, agencies, dates, numbers, strict=True):
+            if case_no and agency and decided != "":
+                prev = seen.setdefault((agency, case_no), (sheet, row_no))
+                if prev[1] == row_no and prev[0] == sheet:
+                    good.append(k)
+                    continue
+                where = f"第{prev[1]}行" if prev[0] == sheet else f"工作表“{prev[0]}”第{prev[1]}行"
+                errors.append(ImportProblem(
+                    name, f"案号“{case_no}”与{where}重复（同一执法机关“{agency}”的案号不能重复）",
+                    row_no, h_case, l_case, case_no, sheet))
                 continue
-            errors.append(ImportProblem(name, "案号为空，每条案卷都必须填写案号", excel_row, h_case, l_case, "", sheet))
-            continue
-        ok = True
-        agency = cached_text(raw[c_agency]) if c_agency >= 0 else ""
-        if not agency:
-            if default_agency:
-                agency = default_agency
-            else:
+            if not case_no:
+                raw = block[k]
+                if not "".join(raw).strip() or (serial and not "".join(
+                        v for c, v in enumerate(raw) if c not in serial).strip()):
+                    parsed.blank_rows += 1
+                    continue
+                errors.append(ImportProblem(name, "案号为空，每条案卷都必须填写案号", row_no, h_case, l_case, "", sheet))
+                continue
+            if not agency:
                 errors.append(ImportProblem(
                     name, "执法机关为空，应填写作出决定的执法机关名称（或用 --agency 指定）",
-                    excel_row, h_agency, l_agency, "", sheet))
-                ok = False
-        decided_on = None
-        if c_date >= 0:
-            cell = raw[c_date]
-            if cell and not cell.isspace():
-                try:
-                    decided_on = date_cache[cell]
-                except KeyError:
-                    decided_on = date_cache[cell] = parse_date(cell)
-                if decided_on is None:
-                    shown = clean_code(cell)
-                    errors.append(ImportProblem(
-                        name, f"“{shown}”不是有效的日期，{DATE_EXPECTED}",
-                        excel_row, h_date, l_date, shown, sheet))
-                    ok = False
-        if not ok:
-            continue
-        key = (agency, case_no)
-        prev = seen.get(key)
-        if prev is not None:
-            where = f"第{prev[1]}行" if prev[0] == sheet else f"工作表“{prev[0]}”第{prev[1]}行"
-            errors.append(ImportProblem(
-                name, f"案号“{case_no}”与{where}重复（同一执法机关“{agency}”的案号不能重复）",
-                excel_row, h_case, l_case, case_no, sheet))
-            continue
-        seen[key] = (sheet, excel_row)
-        extra = {}
-        for c, k in extra_cols:
-            v = raw[c]
-            if v:
-                v = clean_text(v)
-                if v:
-                    extra[k] = v
-        out.append(CatalogRow(
-            excel_row, agency, case_no,
-            clean_text(raw[c_title]) if c_title >= 0 else "",
-            clean_text(raw[c_party]) if c_party >= 0 else "",
-            normalise_kind(cached_text(raw[c_kind])) if c_kind >= 0 else "",
-            decided_on,
-            cached_text(raw[c_off]) if c_off >= 0 else "",
-            extra, sheet,
-        ))
+                    row_no, h_agency, l_agency, "", sheet))
+            if decided == "":
+                shown = clean_code(block[k][c_date])
+                errors.append(ImportProblem(
+                    name, f"“{shown}”不是有效的日期，{DATE_EXPECTED}", row_no, h_date, l_date, shown, sheet))
+
+        sheets = repeat(sheet, n)
+        if len(good) == n:
+            out.extend(map(CatalogRow, numbers, agencies, cases, titles, parties, kinds, dates, officers,
+                           extras, sheets))
+        else:
+            out.extend(CatalogRow(numbers[k], agencies[k], cases[k], titles[k], parties[k], kinds[k], dates[k],
+                                  officers[k], extras[k], sheet) for k in good)
+    done += max(0, len(rows) - first)
     if progress is not None:
         progress(name, done, total)
     return done
@@ -720,7 +775,7 @@ def _check_against_db(conn, catalogs: list[ParsedCatalog]) -> list[ImportProblem
     problems: list[ImportProblem] = []
     previous = _previous_imports(conn, (p.sha256 for p in catalogs))
     for p in catalogs:
-        if p.sha256 in previous:
+        if p.sha256 in previous and p.rows:  # (files found re-imported before parsing have no rows)
             problems.append(_reimport_problem(p, previous[p.sha256]))
     names = sorted({r.agency for p in catalogs for r in p.rows})
     if not names:
@@ -741,9 +796,9 @@ def _check_against_db(conn, catalogs: list[ParsedCatalog]) -> list[ImportProblem
             hit = existing.get((r.agency, r.case_no))
             if hit is not None:
                 column, letter = p.case_columns.get(r.sheet, (FIELD_LABELS["case_no"], ""))
-                src = f"（来自 {hit[0]} 第{hit[1]}行）" if hit[0] and hit[1] else ""
+                src = f"（此前从 {hit[0]} 第{hit[1]}行导入）" if hit[0] and hit[1] else ""
                 problems.append(ImportProblem(
-                    p.file_name, f"案号“{r.case_no}”在评查数据库中已存在{src}（同一执法机关“{r.agency}”的案号不能重复）",
+                    p.file_name, f"案号“{r.case_no}”已在评查数据库中{src}，同一执法机关“{r.agency}”的案号不能重复",
                     r.source_row, column, letter, r.case_no, r.sheet))
     return problems
 
@@ -811,6 +866,12 @@ def import_catalogs(db: Database, paths: Sequence[str | Path], agency: str | Non
     Raises InputError listing every problem (nothing written) when any file has one, unless
     `dry_run`, which returns the report with its errors and never writes.
     """
+    with _gc_paused():
+        return _import_catalogs(db, paths, agency, dry_run, progress)
+
+
+def _import_catalogs(db: Database, paths: Sequence[str | Path], agency: str | None,
+                     dry_run: bool, progress: Progress | None) -> ImportReport:
     from sqlalchemy import insert
 
     if not paths:
@@ -818,31 +879,14 @@ def import_catalogs(db: Database, paths: Sequence[str | Path], agency: str | Non
     if agency is not None and not clean_text(agency):
         raise InputError("--agency 指定的执法机关名称为空")
 
-    # 1. Read every file (outside any transaction: parsing may take a while).
-    catalogs: list[ParsedCatalog] = []
+    # 1. Read every file (outside any transaction: parsing may take a while). Files imported
+    #    before are recognised by their sha256 and not parsed at all.
+    loaded = [_load(path) for path in paths]
+    catalogs = [parsed for parsed, _ in loaded]
     with db.engine.connect() as conn:
-        payloads = []
-        for path in paths:
-            p = Path(path)
-            parsed = ParsedCatalog(path=p, file_name=p.name)
-            try:
-                data = p.read_bytes()
-            except FileNotFoundError:
-                parsed.errors.append(ImportProblem(p.name, f"找不到文件 {p}，请检查路径"))
-                data = None
-            except IsADirectoryError:
-                parsed.errors.append(ImportProblem(p.name, f"{p} 是文件夹，不是案卷目录文件"))
-                data = None
-            except OSError as exc:
-                parsed.errors.append(ImportProblem(p.name, f"无法读取文件 {p}：{exc.strerror or exc}"))
-                data = None
-            if data is not None:
-                parsed.sha256 = hashlib.sha256(data).hexdigest()
-            payloads.append(data)
-            catalogs.append(parsed)
         previous = _previous_imports(conn, (c.sha256 for c in catalogs))
     first_of: dict[str, str] = {}
-    for parsed, data in zip(catalogs, payloads, strict=True):
+    for parsed, data in loaded:
         if data is None:
             continue
         if parsed.sha256 in previous:
@@ -854,24 +898,26 @@ def import_catalogs(db: Database, paths: Sequence[str | Path], agency: str | Non
             continue
         first_of[parsed.sha256] = parsed.file_name
         _parse_bytes(parsed, data, agency, progress)
-    del payloads
+    del loaded
     _cross_file_duplicates(catalogs)
 
     def all_errors(extra: list[ImportProblem]) -> list[ImportProblem]:
-        # File order first, then the problems of each file in row order.
+        # In file order, then sheet order, then row order (file-wide problems first).
         order = {p.file_name: i for i, p in enumerate(catalogs)}
+        sheet_order = {(p.file_name, sh): i for p in catalogs for i, sh in enumerate(p.sheets)}
         errs = [e for p in catalogs for e in p.errors] + extra
-        return sorted(errs, key=lambda e: (order.get(e.file, 0), e.sheet, e.row or 0))
+        return sorted(errs, key=lambda e: (order.get(e.file, 0), sheet_order.get((e.file, e.sheet), 0), e.row or 0))
 
-    if dry_run:
-        with db.engine.connect() as conn:
-            db_problems = _check_against_db(conn, catalogs)
+    # Problems only the database can reveal are reported together with those of the files.
+    with db.engine.connect() as conn:
+        db_problems = _check_against_db(conn, catalogs)
+        if dry_run:
             known = _known_agencies(conn, (r.agency for p in catalogs for r in p.rows))
+    if dry_run:
         files, agencies = _summaries(catalogs, set(known))
         return ImportReport(files, agencies, all_errors(db_problems), dry_run=True)
-
-    if any(p.errors for p in catalogs):
-        raise _fail(all_errors([]), len(catalogs))
+    if db_problems or any(p.errors for p in catalogs):
+        raise _fail(all_errors(db_problems), len(catalogs))
 
     # 2. Write everything in one transaction; the database checks are repeated inside it so
     #    that a concurrent import cannot slip in between check and write.
@@ -891,6 +937,9 @@ def import_catalogs(db: Database, paths: Sequence[str | Path], agency: str | Non
                          [{"id": i, "name": n, "created_at": stamp} for i, n in zip(ids, created, strict=True)])
             known.update(zip(created, ids, strict=True))
         total = sum(len(p.rows) for p in catalogs)
+        # Ascending ids: the primary-key index then grows in order instead of being split at
+        # random places (about a fifth faster on large imports).
+        all_ids = sorted(_new_ids(total))
         written = 0
         table = m.CaseFile.__table__
         for parsed, summary in zip(catalogs, files, strict=True):
@@ -902,7 +951,7 @@ def import_catalogs(db: Database, paths: Sequence[str | Path], agency: str | Non
             rows = parsed.rows
             for start in range(0, len(rows), INSERT_CHUNK):
                 chunk = rows[start:start + INSERT_CHUNK]
-                ids = _new_ids(len(chunk))
+                ids = all_ids[written:written + len(chunk)]
                 dumps = json.dumps
                 params = [
                     {"id": ids[k], "agency_id": known[r.agency], "case_no": r.case_no, "title": r.title,
