@@ -123,8 +123,9 @@ def _rebalance(placed, slots, reviewers, load, taken) -> None:
     by_id = {r.id: r for r in reviewers}
     order = [r.id for r in reviewers]
     for _ in range(len(slots) * len(reviewers) + 1):
-        hi = max(order, key=lambda r: (load[r], r))
-        lo = min(order, key=lambda r: (load[r], r))
+        # Ties by name, never by id: ids are random UUIDs and would break reproducibility.
+        hi = max(order, key=lambda r: (load[r], by_id[r].name))
+        lo = min(order, key=lambda r: (load[r], by_id[r].name))
         if load[hi] - load[lo] <= 1:
             return
         moved = False
