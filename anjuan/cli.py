@@ -40,7 +40,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    import shutil
+
+    # Piped output (CI logs, files) gets a wide page so Chinese tables are not squeezed.
+    tty = (sys.stderr if stderr else sys.stdout).isatty()
+    width = None if tty else max(120, shutil.get_terminal_size((120, 40)).columns)
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width)
 
 
 def fail(message: str, details: list[str] | None = None) -> None:

@@ -167,11 +167,11 @@ def simulate_reviews(db: Database, reviewer_name: str, fraction: float, rng: ran
             for item in std.items_for(kind):
                 roll = rng.random()
                 if item.veto:
-                    verdict, ded = (VETO, item.points) if roll < 0.015 else (PASS, 0.0)
+                    verdict, ded = (VETO, item.points) if roll < 0.002 else (PASS, 0.0)
                     note = item.veto_text if verdict == VETO else ""
-                elif roll < 0.07 and not item.applies_to:
+                elif roll < 0.06 and not item.applies_to:
                     verdict, ded, note = NA, 0.0, ""
-                elif roll < 0.27 and item.deductions:
+                elif roll < 0.13 and item.deductions:
                     opt = rng.randrange(len(item.deductions))
                     d = item.deductions[opt]
                     occ = rng.choice((1, 1, 2)) if d.per_occurrence else 1
