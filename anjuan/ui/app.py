@@ -1,0 +1,129 @@
+"""The reviewer's workbench (评查工作台): the case list and the scoring screen.
+
+`make_app` opens the database and resolves the reviewer before anything is drawn, so a wrong
+file or an unknown reviewer is reported by the CLI as a one-line error, not inside the UI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual import on
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.command import CommandPalette
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from ..campaign import campaign_info
+from ..db import open_database
+from ..errors import AnjuanError
+from ..reviewing import CaseRow, resolve_reviewer
+from .dialogs import ErrorDialog, HelpDialog
+from .palette import WorkbenchCommands, ordered_keys
+from .screens.case_list import CaseListScreen
+from .screens.scoring import ScoringScreen
+from .session import ReviewSession
+from .writer import WriteDone, Writer
+
+
+class AnjuanApp(App[None]):
+    """Wires the screens, the writer queue, help, the command palette and error reporting."""
+
+    CSS_PATH = ["app.tcss", "dialogs.tcss"]
+    COMMANDS = App.COMMANDS | {WorkbenchCommands}
+    COMMAND_PALETTE_DISPLAY = "^p"
+
+    BINDINGS = [
+        Binding("question_mark,f1", "help", "帮助", id="app-help", tooltip="列出当前界面的全部快捷键"),
+        Binding("ctrl+p", "command_palette", "命令", show=False, priority=True, id="app-palette",
+                tooltip="命令面板：输入案号打开案卷，或执行当前界面的操作"),
+        Binding("ctrl+q", "quit", "退出", priority=True, id="app-quit", tooltip="退出（已评内容均已保存）"),
+    ]
+
+    def __init__(self, session: ReviewSession) -> None:
+        super().__init__()
+        self.session = session
+        self.writer = Writer(self)
+        self.title = f"{session.campaign}　评查人 {session.reviewer_name}{'（组长）' if session.is_lead else ''}"
+        self.case_list: CaseListScreen | None = None
+
+    def on_mount(self) -> None:
+        self.case_list = CaseListScreen(self.session)
+        self.push_screen(self.case_list)
+
+    # Used by the command palette.
+    def case_rows(self) -> list[CaseRow]:
+        return self.case_list.rows if self.case_list else []
+
+    async def open_case(self, case_id: str) -> None:
+        """Open a file by id from anywhere (leaving the file being scored first)."""
+        row = self.case_list.find_case(case_id) if self.case_list else None
+        if self.case_list is None or row is None:
+            return
+        if isinstance(self.screen, ScoringScreen):
+            if self.screen.row.case_id == case_id:
+                return
+            await self.screen.dismiss(self.screen.list_row())
+        await self.case_list.open_case(row)
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder="输入案号打开案卷，或输入操作名称……", id="--command-palette"))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        # Quitting and help are the screens' own commands (from their bindings) in the palette.
+        yield SystemCommand("切换配色", "选择界面配色（深色、浅色等）", self.action_change_theme)
+
+    # Help, errors, quitting.
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpDialog):
+            return
+        keys = [(k, d, tip) for k, d, tip, _, _ in ordered_keys(self.screen)]
+        title = f"快捷键 — {self.screen.sub_title or self.sub_title}"
+        self.push_screen(HelpDialog(title, keys))
+
+    @on(Worker.StateChanged)
+    def worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.report_error(event.worker.error)
+
+    def report_error(self, error: BaseException) -> None:
+        """The one place a failure reaches the reviewer: an error dialog."""
+        if isinstance(error, AnjuanError):
+            self.push_screen(ErrorDialog(error.title, error.message, error.details))
+        else:
+            self.push_screen(ErrorDialog("程序内部错误", f"{type(error).__name__}: {error}",
+                                         ["您已保存的评查结果不受影响；请把这条信息反馈给开发人员。"]))
+
+    @on(WriteDone)
+    def write_done(self, message: WriteDone) -> None:
+        self.writer.finished(message)
+
+    async def action_quit(self) -> None:
+        # Answers still on their way to the database are written before the app exits.
+        await self.writer.wait_idle()
+        self.exit()
+
+
+def make_app(target: str, reviewer: str | None = None) -> AnjuanApp:
+    """The workbench for a campaign database or reviewer package, acting as `reviewer`
+    (a package's own reviewer, or the campaign's lead, when not given)."""
+    db = open_database(target)
+    try:
+        info = campaign_info(db)
+        person = resolve_reviewer(db, reviewer)
+    except AnjuanError:
+        db.close()
+        raise
+    session = ReviewSession(db, person.id, person.name, person.role == "lead", info.name, info.standard)
+    return AnjuanApp(session)
+
+
+def run_review(target: str, reviewer: str | None = None) -> None:
+    """Run the workbench in the terminal until the reviewer quits."""
+    app = make_app(target, reviewer)
+    try:
+        app.run()
+    finally:
+        app.session.db.close()
