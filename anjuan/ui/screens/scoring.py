@@ -259,7 +259,12 @@ class ScoringScreen(WorkbenchScreen[CaseRow]):
         if item is None:
             return
         if number > len(item.deductions):
-            has = f"只有 {len(item.deductions)} 个扣分选项" if item.deductions else "没有扣分选项，可按 d 自由扣分"
+            if item.deductions:
+                has = f"只有 {len(item.deductions)} 个扣分选项"
+            elif item.points > EPS:
+                has = "没有扣分选项，可按 d 自由扣分"
+            else:
+                has = "不计分，没有扣分选项" + ("（存在否决情形时按 v 否决）" if item.veto else "")
             self.notify(f"{item.id} {has}", severity="warning")
             return
         option = item.deductions[number - 1]
