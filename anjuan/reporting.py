@@ -1,0 +1,156 @@
+"""Reading a campaign database into the plain data of its bulletin (reports.model.BulletinData).
+
+This is the only place where reports meet the database: it reads the campaign, its standard,
+sampling batches, agencies and catalog sizes, which review of each sampled file is final
+(anjuan.finals.file_outcomes), scores each final review with scoring.score_case, computes
+agreement over double-reviewed files, and hands everything to reports.compute as plain data.
+
+Answers are read in one pass ordered by review, so only one review's answers are in memory at a
+time whatever the size of the campaign.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from itertools import groupby
+from operator import itemgetter
+
+from sqlalchemy import func, select
+
+from reports.build import paused_gc
+from reports.compute import AgencyInput, CaseInput, ReportInputs, build_bulletin
+from reports.model import AgreementStats, BulletinData, SamplingBatchInfo
+from scoring import PASS, AnswerInput, ReviewPair, agreement, score_case
+
+from . import models as m
+from .campaign import campaign_info
+from .db import Database
+from .finals import DEFAULT_THRESHOLD, file_outcomes
+
+BATCHED = {"yield_per": 10_000}  # rows come from the driver in batches, not one call per row
+
+
+def load_bulletin(db: Database, today: date | None = None, deadline: date | None = None,
+                  public: bool = False, threshold: float = DEFAULT_THRESHOLD) -> BulletinData:
+    """The bulletin data of a campaign database (final reviews only)."""
+    with paused_gc():
+        return build_bulletin(read_inputs(db, threshold), today or date.today(), deadline, public)
+
+
+def read_inputs(db: Database, threshold: float = DEFAULT_THRESHOLD) -> ReportInputs:
+    info = campaign_info(db)
+    std = info.standard
+    outcomes = file_outcomes(db, threshold)
+    ag, cf, sc, asg, rv, an, sb = (m.Agency.__table__, m.CaseFile.__table__, m.SampledCase.__table__,
+                                   m.Assignment.__table__, m.Review.__table__, m.Answer.__table__,
+                                   m.SamplingBatch.__table__)
+    with db.session() as s:
+        agency_names = dict(s.execute(select(ag.c.id, ag.c.name)).all())
+        catalog = dict(s.execute(select(cf.c.agency_id, func.count()).group_by(cf.c.agency_id)).all())
+        files = s.execute(
+            select(cf.c.id, cf.c.agency_id, cf.c.case_no, cf.c.title, cf.c.party, cf.c.kind)
+            .select_from(sc.join(cf, cf.c.id == sc.c.case_id))).all()
+        assigned = dict(s.execute(select(asg.c.case_id, func.count()).group_by(asg.c.case_id)).all())
+        batches = [_batch(row) for row in s.execute(
+            select(sb.c.created_at, sb.c.seed, sb.c.params, sb.c.algorithm).order_by(sb.c.created_at))]
+
+        kinds = {f.id: f.kind or "" for f in files}
+        final_of: dict[str, str] = {}  # review id -> case id
+        pair_of: dict[str, str] = {}  # review id -> case id, for the first two reviews of a file
+        for cid, o in outcomes.items():
+            if o.state == "final" and o.final_review_id:
+                final_of[o.final_review_id] = cid
+            if len(o.reviews) >= 2:
+                for r in o.reviews[:2]:
+                    pair_of[r.review_id] = cid
+        notes = {rid: note for rid, note in s.execute(
+            select(rv.c.id, rv.c.note).where(rv.c.status == m.STATUS_SUBMITTED, rv.c.note != ""))
+            if rid in final_of}
+
+        # Scoring needs only the answers that are not 符合: score_case treats an unanswered item
+        # exactly like a 符合 one (full marks), so leaving them out changes no score, category or
+        # problem, and reads about a quarter of the rows. Agreement needs every verdict of the
+        # double-reviewed files, read by the second query.
+        scores = {}
+        q = (select(an.c.review_id, an.c.item_id, an.c.verdict, an.c.deducted, an.c.note, an.c.page_ref)
+             .where(an.c.verdict != PASS).order_by(an.c.review_id))  # other reviews are skipped below
+        seen = set()
+        for rid, rows in groupby(s.execute(q, execution_options=BATCHED), key=itemgetter(0)):
+            cid = final_of.get(rid)
+            if cid is None:
+                continue
+            seen.add(rid)
+            scores[cid] = score_case(std, kinds.get(cid, ""), [
+                AnswerInput(r[1], r[2], r[3] or 0.0, r[4] or "", r[5] or "") for r in rows])
+        for rid, cid in final_of.items():
+            if rid not in seen:  # every answer 符合 (or none given): full marks
+                scores[cid] = score_case(std, kinds.get(cid, ""), [])
+        verdicts: dict[str, dict[str, str]] = {}
+        if pair_of:
+            q = (select(an.c.review_id, an.c.item_id, an.c.verdict)
+                 .select_from(an.join(rv, rv.c.id == an.c.review_id))
+                 .where(rv.c.status == m.STATUS_SUBMITTED, rv.c.case_id.in_(_double_reviewed(rv))))
+            for rid, item_id, verdict in s.execute(q, execution_options=BATCHED):
+                if rid in pair_of:
+                    verdicts.setdefault(rid, {})[item_id] = verdict
+
+    cases = []
+    for f in sorted(files, key=lambda f: (agency_names.get(f.agency_id, ""), f.case_no)):
+        o = outcomes.get(f.id)
+        state = o.state if o else "pending"
+        reasons: tuple[str, ...] = ()
+        if state == "conflict":
+            reasons = o.reasons
+        elif state == "pending":
+            reasons = (_pending_reason(assigned.get(f.id, 0), len(o.reviews) if o else 0),)
+        cs = scores.get(f.id) if state == "final" else None
+        note = notes.get(o.final_review_id, "") if o and o.final_review_id else ""
+        cases.append(CaseInput(f.id, agency_names.get(f.agency_id, ""), f.case_no, f.title or "", f.party or "",
+                               f.kind or "", state, cs, note, bool(o and o.settled), reasons))
+
+    double_used = any(n >= 2 for n in assigned.values()) or any(len(o.reviews) >= 2 for o in outcomes.values())
+    agree = _agreement(outcomes, verdicts, threshold) if double_used else None
+    agencies = [AgencyInput(name, catalog.get(aid, 0)) for aid, name in agency_names.items()]
+    return ReportInputs(info.name, info.year, info.organiser, std, agencies, cases, batches, agree)
+
+
+def _double_reviewed(rv):
+    """Files with two or more submitted original reviews."""
+    return (select(rv.c.case_id).where(rv.c.status == m.STATUS_SUBMITTED, rv.c.is_final == False)  # noqa: E712
+            .group_by(rv.c.case_id).having(func.count() >= 2))
+
+
+def _pending_reason(assigned: int, submitted: int) -> str:
+    if not assigned and not submitted:
+        return "尚未分配评查人员"
+    if not submitted:
+        return "尚未提交评查结果"
+    need = max(assigned, 1)
+    return f"已提交{submitted}份评查结果，还需{max(need - submitted, 1)}份"
+
+
+def _batch(row) -> SamplingBatchInfo:
+    created_at, seed, params, algorithm = row
+    try:
+        p = json.loads(params or "{}")
+    except ValueError:
+        p = {}
+    return SamplingBatchInfo(created_at or "", seed or "", p.get("ratio"), p.get("min"), p.get("max"),
+                             bool(p.get("by_kind")), algorithm or "", list(p.get("agencies") or []))
+
+
+def _agreement(outcomes, verdicts: dict[str, dict[str, str]], threshold: float) -> AgreementStats:
+    pairs = []
+    same_grade = 0
+    for cid, o in outcomes.items():
+        if len(o.reviews) < 2:
+            continue
+        a, b = o.reviews[0], o.reviews[1]
+        pairs.append(ReviewPair(cid, verdicts.get(a.review_id, {}), verdicts.get(b.review_id, {}), a.score, b.score))
+        same_grade += a.grade == b.grade
+    ag = agreement(pairs)
+    conflicts = sum(1 for o in outcomes.values() if o.state == "conflict")
+    settled = sum(1 for o in outcomes.values() if o.settled)
+    return AgreementStats(ag.files, ag.items, ag.percent, ag.kappa, ag.mean_abs_diff, same_grade,
+                          conflicts, settled, threshold)

@@ -1,0 +1,398 @@
+"""Excel workbook of a bulletin (xlsxwriter).
+
+Sheets: 总体情况 (summary, grade distribution, category loss), 执法机关排名, 案卷得分, 问题明细,
+典型问题, 不合格案卷, 未完成案卷 (if any), 评查一致性 (if double review), 图表 (agency mean scores
+and grade distribution). Every text cell is written with write_string and the workbook is created
+with strings_to_formulas/urls/numbers off, so a case title such as =HYPERLINK("…") stays text.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import xlsxwriter
+
+from . import wording as w
+from .model import VERDICT_VETO, BulletinData
+
+MAX_CELL = 32767
+# Up to this many cells the workbook is built in memory (shared strings: smaller file, faster);
+# beyond it xlsxwriter's constant_memory mode streams each row to disk as it is written.
+IN_MEMORY_CELLS = 3_000_000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _text(value) -> str:
+    text = _CONTROL.sub("", "" if value is None else str(value))
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+
+
+_TEXT_CACHE: dict[str, str] = {}
+
+
+def _cached_text(value) -> str:
+    """_text with a cache: agency names, item texts and bases repeat on thousands of rows."""
+    hit = _TEXT_CACHE.get(value)
+    if hit is None:
+        hit = _text(value)
+        if len(_TEXT_CACHE) < 100_000:
+            _TEXT_CACHE[value] = hit
+    return hit
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines a wrapped cell needs: CJK characters are two units wide, a column `width` units."""
+    per_line = max(width - 1, 4)
+    total = 0
+    for part in text.split("\n"):
+        units = sum(2 if ord(ch) > 0x2E7F else 1 for ch in part)
+        total += max(1, -(-units // per_line))
+    return total
+
+
+class _Sheet:
+    """A worksheet written row by row with typed cells."""
+
+    def __init__(self, wb, name: str, formats: dict, headers: list[tuple[str, int, str]] | None = None,
+                 fit: bool = False):
+        self.ws = wb.add_worksheet(name)
+        self.f = formats
+        self.row = 0
+        self.name = name
+        _print_setup(self.ws, landscape=bool(headers) and sum(h[1] for h in headers) > 100)
+        if headers:
+            self.ws.repeat_rows(0)
+            for col, (_, width, kind) in enumerate(headers):
+                fmt = formats["wrap"] if kind == "wrap" else None
+                self.ws.set_column(col, col, width, fmt)
+            self.ws.set_row(0, 30)
+            for col, (title, _, _) in enumerate(headers):
+                self.ws.write_string(0, col, title, formats["head"])
+            self.ws.freeze_panes(1, 0)
+            self.kinds = [k for _, _, k in headers]
+            self.widths = [w for _, w, _ in headers]
+            self.fit = fit
+            ws = self.ws
+            self._writers = [(ws.write_number, formats[k], True) if k in ("score", "pct", "int", "num")
+                             else (ws.write_string, formats["wrap" if k == "wrap" else "text"], False)
+                             for k in self.kinds]
+            self.row = 1
+
+    def put(self, col: int, value, kind: str = "text") -> None:
+        ws, f, r = self.ws, self.f, self.row
+        if value is None:
+            ws.write_blank(r, col, None, f["text"])
+        elif kind in ("score", "pct", "int", "num"):
+            ws.write_number(r, col, float(value), f[kind])
+        else:
+            ws.write_string(r, col, _text(value), f["wrap"] if kind == "wrap" else f["text"])
+
+    def add(self, values, kinds=None) -> None:
+        if kinds is not None:
+            for col, (v, k) in enumerate(zip(values, kinds, strict=False)):
+                self.put(col, v, k)
+            self.row += 1
+            return
+        r = self.row
+        for col, v in enumerate(values):
+            if v is None or v == "":  # empty cells are not written at all (column formats apply)
+                continue
+            writer, fmt, numeric = self._writers[col]
+            writer(r, col, v if numeric else _cached_text(v), fmt)
+        if self.fit:
+            lines = max((_lines(v, self.widths[c]) for c, v in enumerate(values)
+                         if self.kinds[c] == "wrap" and isinstance(v, str)), default=1)
+            if lines > 1:
+                self.ws.set_row(r, 14.5 * min(lines, 20))
+        self.row = r + 1
+
+    def finish(self, autofilter: bool = True) -> None:
+        if autofilter and self.row > 1 and hasattr(self, "kinds"):
+            self.ws.autofilter(0, 0, self.row - 1, len(self.kinds) - 1)
+
+
+def _print_setup(ws, landscape: bool = False) -> None:
+    """A4, fitted to the page width, page numbers in the footer."""
+    ws.set_paper(9)
+    if landscape:
+        ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.7)
+    ws.set_footer("&C第 &P 页，共 &N 页")
+
+
+def write_xlsx(data: BulletinData, path: Path, stream: bool | None = None) -> None:
+    """Write the workbook; stream=None picks constant_memory for large campaigns only."""
+    if stream is None:
+        files = sum(len(a.files) for a in data.agencies)
+        stream = 12 * files + 7 * sum(len(f.problems) for f in data.files()) > IN_MEMORY_CELLS
+    wb = xlsxwriter.Workbook(str(path), {
+        "constant_memory": stream, "strings_to_formulas": False, "strings_to_urls": False,
+        "strings_to_numbers": False,
+    })
+    font = {"font_name": "宋体", "font_size": 10.5}
+    formats = {
+        "head": wb.add_format({**font, "bold": True, "bg_color": "#D9E1F2", "border": 1, "align": "center",
+                               "valign": "vcenter", "text_wrap": True}),
+        "text": wb.add_format({**font, "valign": "top"}),
+        "wrap": wb.add_format({**font, "valign": "top", "text_wrap": True}),
+        "score": wb.add_format({**font, "num_format": "0.00", "valign": "top"}),
+        "pct": wb.add_format({**font, "num_format": "0.0%", "valign": "top"}),
+        "int": wb.add_format({**font, "num_format": "0", "valign": "top"}),
+        "num": wb.add_format({**font, "num_format": "0.##", "valign": "top"}),
+        "title": wb.add_format({"font_name": "黑体", "font_size": 16, "align": "center", "valign": "vcenter"}),
+        "label": wb.add_format({**font, "bold": True, "valign": "top"}),
+        "section": wb.add_format({"font_name": "黑体", "font_size": 12, "valign": "vcenter"}),
+        "veto": wb.add_format({**font, "valign": "top", "align": "right", "font_color": "#C00000"}),
+        "left_text": wb.add_format({**font, "valign": "top", "align": "left", "text_wrap": True}),
+        "left_int": wb.add_format({**font, "valign": "top", "align": "left", "num_format": "0"}),
+        "left_score": wb.add_format({**font, "valign": "top", "align": "left", "num_format": "0.00"}),
+        "left_pct": wb.add_format({**font, "valign": "top", "align": "left", "num_format": "0.0%"}),
+    }
+    wb.set_properties({"title": _text(data.title), "author": _text(data.organiser), "comments": "anjuan"})
+    bands = [b.name for b in data.standard.bands]
+
+    grade_rows = _summary(wb, data, formats)
+    ranked_rows = _ranking(wb, data, formats, bands)
+    _files(wb, data, formats)
+    _problems(wb, data, formats)
+    _typical(wb, data, formats)
+    _failed(wb, data, formats)
+    if data.open_files:
+        _open(wb, data, formats)
+    if data.agreement is not None:
+        _agreement(wb, data, formats)
+    _charts(wb, data, ranked_rows, grade_rows)
+    wb.close()
+
+
+def _summary(wb, data: BulletinData, f) -> tuple[int, int] | None:
+    s = _Sheet(wb, "总体情况", f)
+    ws = s.ws
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, 1, 16)
+    ws.set_column(2, 4, 16)
+    ws.set_row(0, 32)
+    ws.merge_range(0, 0, 0, 4, "", f["title"])
+    ws.write_string(0, 0, _text(data.title + ("（公开版）" if data.public else "")), f["title"])
+    s.row = 2
+    o = data.overall
+    sm = data.sampling
+    rows = [
+        ("评查活动", data.campaign, "text"),
+        ("组织单位", data.organiser, "text"),
+        ("评查标准", f"{data.standard.name}（{data.standard.version}）", "text"),
+        ("执法机关数", sm.agencies, "int"),
+        ("案卷目录总数", sm.catalog, "int"),
+        ("抽查案卷数", sm.sampled, "int"),
+        ("已完成评查", sm.reviewed, "int"),
+        ("待合议", sm.conflicts, "int"),
+        ("未完成", sm.pending, "int"),
+        ("平均分", o.mean if o else None, "score"),
+        ("中位数", o.median if o else None, "score"),
+        ("最高分", o.max if o else None, "score"),
+        ("最低分", o.min if o else None, "score"),
+        ("合格率", o.pass_rate if o else None, "pct"),
+        ("优秀率", o.excellent_rate if o else None, "pct"),
+        ("整改期限", w.cn_date(data.deadline), "text"),
+        ("生成日期", w.cn_date(data.generated_on), "text"),
+        ("版本", "公开版（已隐去个人信息）" if data.public else "内部版", "text"),
+    ]
+    for n, b in enumerate(sm.batches, 1):
+        label = f"抽样{n}" if len(sm.batches) > 1 else "抽样"
+        rows.append((f"{label}随机种子", b.seed, "text"))
+        rows.append((f"{label}方法", b.algorithm, "text"))
+        params = []
+        if b.ratio is not None:
+            params.append(f"比例{b.ratio * 100:g}%")
+        if b.min:
+            params.append(f"最少{b.min}卷")
+        if b.max is not None:
+            params.append(f"最多{b.max}卷")
+        if b.by_kind:
+            params.append("按案件类别分层")
+        rows.append((f"{label}参数", "，".join(params) or "—", "text"))
+    for label, value, kind in rows:
+        ws.write_string(s.row, 0, label, f["label"])
+        if value is None:
+            ws.merge_range(s.row, 1, s.row, 4, "", f["left_text"])
+        elif kind == "text":
+            text = _text(value)
+            lines = max(1, -(-sum(2 if ord(ch) > 0x2E80 else 1 for ch in text) // 70))
+            if lines > 1:
+                ws.set_row(s.row, 15 * lines)
+            ws.merge_range(s.row, 1, s.row, 4, "", f["left_text"])
+            ws.write_string(s.row, 1, text, f["left_text"])
+        else:
+            ws.merge_range(s.row, 1, s.row, 4, "", f["left_" + kind])
+            ws.write_number(s.row, 1, float(value), f["left_" + kind])
+        s.row += 1
+    s.row += 1
+    ws.write_string(s.row, 0, "等次分布", f["section"])
+    s.row += 1
+    for col, h in enumerate(("等次", "分数线", "案卷数", "占比")):
+        ws.write_string(s.row, col, h, f["head"])
+    s.row += 1
+    grade_rows = None
+    if o:
+        first = s.row
+        for g in o.grades:
+            s.add((g.name, g.min, g.count, g.share), ("text", "num", "int", "pct"))
+        grade_rows = (first, s.row - 1)
+    s.row += 1
+    ws.write_string(s.row, 0, "各类别失分", f["section"])
+    s.row += 1
+    for col, h in enumerate(("类别", "标准分值", "适用分值合计", "失分合计", "失分率")):
+        ws.write_string(s.row, col, h, f["head"])
+    s.row += 1
+    for c in data.categories:
+        s.add((c.name, c.points, c.possible, c.lost, c.rate), ("text", "num", "num", "num", "pct"))
+    return grade_rows
+
+
+def _ranking(wb, data: BulletinData, f, bands: list[str]) -> int:
+    headers = [("名次", 6, "int"), ("执法机关", 30, "text"), ("案卷目录数", 10, "int"), ("抽查卷数", 9, "int"),
+               ("已评卷数", 9, "int"), ("待合议", 8, "int"), ("未完成", 8, "int"), ("平均分", 9, "score"),
+               ("中位数", 9, "score"), ("最高分", 9, "score"), ("最低分", 9, "score"), ("总分", 10, "score"),
+               ("合格率", 9, "pct"), ("优秀率", 9, "pct")]
+    headers += [(b, 8, "int") for b in bands]
+    s = _Sheet(wb, "执法机关排名", f, headers)
+    ranked = 0
+    for a in data.agencies:
+        st = a.stats
+        row = [a.rank, a.name, a.catalog, a.sampled, a.reviewed, a.conflicts, a.pending]
+        if st:
+            ranked += 1
+            row += [st.mean, st.median, st.max, st.min, st.total, st.pass_rate, st.excellent_rate]
+            row += [g.count for g in st.grades]
+        else:
+            row += [None] * (7 + len(bands))
+        s.add(row)
+    s.finish()
+    return ranked
+
+
+def _files(wb, data: BulletinData, f) -> None:
+    # one line per file (no wrapping): a long sheet stays easy to scan, sort and filter
+    headers = [("执法机关", 28, "text"), ("案号", 22, "text"), ("案件名称", 40, "text"), ("当事人", 20, "text"),
+               ("案件类别", 10, "text"), ("得分", 8, "score"), ("等次", 8, "text"), ("否决", 6, "text"),
+               ("合议确定", 8, "text"), ("问题数", 7, "int"), ("扣分合计", 9, "num"), ("评查意见", 40, "text")]
+    s = _Sheet(wb, "案卷得分", f, headers)
+    for a in data.agencies:
+        for x in a.files:
+            s.add((x.agency, x.case_no, x.title, x.party, x.kind, x.score, x.grade, "是" if x.vetoed else "",
+                   "是" if x.settled else "", len(x.problems), x.points_lost, x.note))
+    s.finish()
+
+
+def _problems(wb, data: BulletinData, f) -> None:
+    # One row per problem found (the legal basis of each item is on the 典型问题 sheet). 扣分 holds
+    # the points deducted, or the text 否决 for a veto.
+    headers = [("执法机关", 28, "text"), ("案号", 22, "text"), ("项目编号", 9, "text"), ("评查项目", 60, "text"),
+               ("扣分", 6, "num"), ("存在问题", 50, "text"), ("页码", 8, "text")]
+    s = _Sheet(wb, "问题明细", f, headers)
+    veto = f["veto"]
+    for a in data.agencies:
+        for x in a.files:
+            for p in x.problems:
+                if p.verdict == VERDICT_VETO:
+                    s.add((x.agency, x.case_no, p.item_id, p.item_text, None, p.note, p.page_ref))
+                    s.ws.write_string(s.row - 1, 4, VERDICT_VETO, veto)
+                else:
+                    s.add((x.agency, x.case_no, p.item_id, p.item_text, p.deducted, p.note, p.page_ref))
+    s.finish()
+
+
+def _typical(wb, data: BulletinData, f) -> None:
+    headers = [("序号", 6, "int"), ("项目编号", 9, "text"), ("类别", 10, "text"), ("评查项目", 44, "wrap"),
+               ("问题案卷数", 10, "int"), ("占已评案卷", 10, "pct"), ("涉及机关数", 10, "int"), ("否决卷数", 9, "int"),
+               ("扣分合计", 9, "num"), ("依据", 40, "wrap"), ("示例（已隐去个人信息）", 50, "wrap")]
+    s = _Sheet(wb, "典型问题", f, headers, fit=True)
+    for n, tp in enumerate(data.typical_problems, 1):
+        examples = "\n".join(w.example_text(e) for e in tp.examples)
+        s.add((n, tp.item_id, tp.category, tp.item_text, tp.count, tp.share, tp.agencies, tp.vetoes,
+               tp.points_lost, tp.basis, examples))
+    s.finish()
+
+
+def _failed(wb, data: BulletinData, f) -> None:
+    headers = [("序号", 6, "int"), ("执法机关", 24, "wrap"), ("案号", 22, "text"), ("案件名称", 36, "wrap"),
+               ("得分", 8, "score"), ("主要问题", 60, "wrap")]
+    s = _Sheet(wb, "不合格案卷", f, headers, fit=True)
+    for n, x in enumerate(data.failed_files, 1):
+        s.add((n, x.agency, x.case_no, x.title, x.score, "\n".join(x.reasons)))
+    s.finish()
+
+
+def _open(wb, data: BulletinData, f) -> None:
+    headers = [("序号", 6, "int"), ("执法机关", 24, "wrap"), ("案号", 22, "text"), ("案件名称", 36, "wrap"),
+               ("状态", 8, "text"), ("说明", 50, "wrap")]
+    s = _Sheet(wb, "未完成案卷", f, headers, fit=True)
+    for n, x in enumerate(data.open_files, 1):
+        s.add((n, x.agency, x.case_no, x.title, x.state, "；".join(x.reasons)))
+    s.finish()
+
+
+def _agreement(wb, data: BulletinData, f) -> None:
+    a = data.agreement
+    s = _Sheet(wb, "评查一致性", f, [("指标", 30, "text"), ("数值", 14, "num")])
+    rows = [("双人独立评查案卷数", a.files, "int"), ("比对评查项目数", a.items, "int"),
+            ("逐项认定一致率", a.percent, "pct"), ("Cohen's κ系数", a.kappa, "num"),
+            ("两人得分平均相差（分）", a.mean_abs_diff, "score"), ("评定等次一致案卷数", a.same_grade, "int"),
+            ("经合议确定案卷数", a.settled, "int"), ("待合议案卷数", a.conflicts, "int"),
+            ("合议触发分差（分）", a.threshold, "num")]
+    for label, value, kind in rows:
+        s.add((label, None if value is None else round(value, 3) if kind == "num" else value), ("text", kind))
+    s.row += 1
+    for para in w.agreement_text(data):
+        s.ws.write_string(s.row, 0, _text(para), f["text"])
+        s.row += 1
+
+
+def _band_colours(n: int) -> list[str]:
+    """Top band green, failing band red, those between blue and amber."""
+    middle = ["#1565C0", "#F9A825", "#6A1B9A", "#00838F"]
+    if n <= 1:
+        return ["#2E7D32"][:n]
+    return ["#2E7D32", *[middle[i % len(middle)] for i in range(n - 2)], "#C62828"]
+
+
+def _charts(wb, data: BulletinData, ranked: int, grade_rows: tuple[int, int] | None) -> None:
+    ws = wb.add_worksheet("图表")
+    _print_setup(ws)
+    ws.write_string(0, 0, "各执法机关平均分与等次分布（数据见“执法机关排名”“总体情况”工作表）", wb.add_format({"font_name": "黑体", "font_size": 12}))
+    if grade_rows:
+        grades_chart = wb.add_chart({"type": "column"})
+        first, last = grade_rows
+        grades_chart.add_series({
+            "name": "案卷数",
+            "categories": ["总体情况", first, 0, last, 0],
+            "values": ["总体情况", first, 2, last, 2],
+            "data_labels": {"value": True},
+            "points": [{"fill": {"color": c}} for c in _band_colours(last - first + 1)],
+        })
+        grades_chart.set_title({"name": "等次分布", "name_font": {"name": "黑体", "size": 12}})
+        grades_chart.set_legend({"none": True})
+        grades_chart.set_y_axis({"major_gridlines": {"visible": True}, "min": 0})
+        grades_chart.set_size({"width": 480, "height": 300})
+        ws.insert_chart(2, 0, grades_chart)
+    if ranked:
+        bar = wb.add_chart({"type": "bar"})
+        bar.add_series({
+            "name": "平均分",
+            "categories": ["执法机关排名", 1, 1, ranked, 1],
+            "values": ["执法机关排名", 1, 7, ranked, 7],
+            "data_labels": {"value": True, "num_format": "0.00"},
+            "fill": {"color": "#1565C0"},
+            "gap": 60,
+        })
+        bar.set_title({"name": "各执法机关平均分", "name_font": {"name": "黑体", "size": 12}})
+        bar.set_legend({"none": True})
+        bar.set_x_axis({"min": 0, "max": 100, "major_gridlines": {"visible": True}})
+        bar.set_y_axis({"reverse": True, "num_font": {"name": "宋体", "size": 9}})
+        bar.set_size({"width": 720, "height": max(300, 60 + 22 * ranked)})
+        ws.insert_chart(19, 0, bar)
+        below = 19 + (max(300, 60 + 22 * ranked)) // 20 + 2
+        ws.write_string(below, 0, "注：平均分为各执法机关已完成评查案卷得分的算术平均数；未完成和待合议的案卷不计入。",
+                        wb.add_format({"font_name": "宋体", "font_size": 10.5}))
