@@ -23,7 +23,8 @@ from . import models as m
 from .db import Database
 from .errors import AnjuanError, WorkflowError
 
-ALGORITHM = "sha256(seed|执法机关|案号) 排序取前 n 个；n = ceil(比例×案卷数)，限定在[最少,最多]与案卷数之内"
+ALGORITHM = ("按执法机关分别抽取：以公开的随机种子、执法机关名称和案号计算 SHA-256 校验值，按校验值排序后取前 n 卷；"
+             "n 为案卷数乘以抽样比例后向上取整，且不少于最少卷数、不多于最多卷数和案卷数。任何人可用同一种子复核")
 
 
 def draw_key(seed: str, agency: str, case_no: str) -> str:
