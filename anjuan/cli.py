@@ -13,7 +13,27 @@ from .errors import AnjuanError
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+HELP_TEXT = "显示本说明并退出。"
+
+
+class AnjuanCommand(click.Command):
+    def get_help_option(self, ctx):
+        opt = super().get_help_option(ctx)
+        if opt is not None:
+            opt.help = HELP_TEXT
+        return opt
+
+
 class AnjuanGroup(click.Group):
+    command_class = AnjuanCommand
+    group_class = type  # subgroups are AnjuanGroups too
+
+    def get_help_option(self, ctx):
+        opt = super().get_help_option(ctx)
+        if opt is not None:
+            opt.help = HELP_TEXT
+        return opt
+
     def list_commands(self, ctx):
         # Workflow order, not alphabetical: 导入 → 抽样 → 分配 → 评查 → 合并 → 通报.
         order = ["demo", "init", "standard", "import", "sample", "reviewer", "assign", "pack",
@@ -23,7 +43,7 @@ class AnjuanGroup(click.Group):
 
 
 @click.group(cls=AnjuanGroup, context_settings=CONTEXT_SETTINGS)
-@click.version_option(package_name="anjuan", message="anjuan %(version)s")
+@click.version_option(package_name="anjuan", message="anjuan %(version)s", help="显示版本号并退出。")
 @click.option("--debug", is_flag=True, help="出错时显示完整的调用栈（供开发人员排查问题）。")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
@@ -38,9 +58,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def console(stderr: bool = False):
-    from rich.console import Console
-
     import shutil
+
+    from rich.console import Console
 
     # Piped output (CI logs, files) gets a wide page so Chinese tables are not squeezed.
     tty = (sys.stderr if stderr else sys.stdout).isatty()
@@ -55,6 +75,30 @@ def fail(message: str, details: list[str] | None = None) -> None:
         err.print(f"  - {d}", markup=False)
 
 
+_USAGE_PATTERNS = [
+    (r"Missing option '([^']+)'.*", r"缺少必填选项 \1"),
+    (r"Missing argument '([^']+)'.*", r"缺少参数 \1"),
+    (r"No such option: (\S+).*", r"没有选项 \1"),
+    (r"No such command '([^']+)'.*", r"没有命令“\1”"),
+    (r"Invalid value for '([^']+)': (.*)", r"\1 的值无效：\2"),
+    (r"Got unexpected extra arguments? \((.*)\)", r"多余的参数：\1"),
+    (r"Option '([^']+)' requires an argument.*", r"选项 \1 后面需要一个值"),
+]
+
+
+def usage_message(text: str) -> str:
+    """Click's usage errors in Chinese (the common ones; others pass through unchanged)."""
+    import re
+
+    for pattern, repl in _USAGE_PATTERNS:
+        if re.fullmatch(pattern, text, flags=re.S):
+            text = re.sub(pattern, repl, text, flags=re.S)
+            break
+    text = text.replace("is not a valid float", "不是有效的数字").replace("is not a valid integer", "不是有效的整数")
+    text = re.sub(r"'(.*?)' is not one of (.*)\.", r"“\1”不在可选值 \2 之中", text)
+    return text.replace("does not exist", "不存在").replace("Path ", "路径 ").replace("File ", "文件 ")
+
+
 def main() -> None:
     from . import commands  # noqa: F401  (registers the commands)
 
@@ -64,9 +108,13 @@ def main() -> None:
     except click.exceptions.Abort:
         console(stderr=True).print("已取消。")
         sys.exit(1)
+    except click.UsageError as exc:
+        hint = f"（用法见 {exc.ctx.command_path} --help）" if exc.ctx else ""
+        fail(usage_message(exc.format_message()).rstrip(".") + hint)
+        sys.exit(1)
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+        fail(usage_message(exc.format_message()).rstrip("."))
+        sys.exit(1)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except AnjuanError as exc:
