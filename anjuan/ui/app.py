@@ -1,4 +1,5 @@
-"""The reviewer's workbench (评查工作台): the case list and the scoring screen.
+"""The reviewer's workbench (评查工作台): the case list and the scoring screen; for a lead opening
+a campaign database, the lead's dashboard (组长总览) with the 合议 queue comes first.
 
 `make_app` opens the database and resolves the reviewer before anything is drawn, so a wrong
 file or an unknown reviewer is reported by the CLI as a one-line error, not inside the UI.
@@ -16,13 +17,16 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from ..campaign import campaign_info
-from ..db import open_database
+from ..db import ROLE_CAMPAIGN, database_role, open_database
 from ..errors import AnjuanError
+from ..lead import QueueEntry
 from ..reviewing import CaseRow, resolve_reviewer
 from .dialogs import ErrorDialog, HelpDialog
 from .palette import WorkbenchCommands, ordered_keys
 from .screens.case_list import CaseListScreen
+from .screens.dashboard import DashboardScreen
 from .screens.scoring import ScoringScreen
+from .screens.settle import SettleScreen
 from .session import ReviewSession
 from .writer import WriteDone, Writer
 
@@ -39,22 +43,58 @@ class AnjuanApp(App[None]):
         Binding("ctrl+p", "command_palette", "命令", show=False, priority=True, id="app-palette",
                 tooltip="命令面板：输入案号打开案卷，或执行当前界面的操作"),
         Binding("ctrl+q", "quit", "退出", priority=True, id="app-quit", tooltip="退出（已评内容均已保存）"),
+        Binding("escape", "dashboard", "组长总览", id="app-dashboard", tooltip="从案卷列表回到组长总览（进度、待合议、合并记录）"),
     ]
 
-    def __init__(self, session: ReviewSession) -> None:
+    def __init__(self, session: ReviewSession, lead_view: bool = False) -> None:
         super().__init__()
         self.session = session
         self.writer = Writer(self)
         self.title = f"{session.campaign}　评查人 {session.reviewer_name}{'（组长）' if session.is_lead else ''}"
         self.case_list: CaseListScreen | None = None
+        self.dashboard: DashboardScreen | None = DashboardScreen(session) if lead_view else None
+        """The lead's dashboard: the first screen when a lead opens a campaign database."""
 
     def on_mount(self) -> None:
         self.case_list = CaseListScreen(self.session)
-        self.push_screen(self.case_list)
+        if self.dashboard is None:
+            self.push_screen(self.case_list)
+            return
+        # Installed, so that the case list keeps its rows and filters between visits.
+        self.install_screen(self.case_list, name="cases")
+        self.push_screen(self.dashboard)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "dashboard":
+            return self.dashboard is not None and self.screen is self.case_list
+        return True
+
+    def action_show_cases(self) -> None:
+        """The lead's own case list (files assigned to the lead), over the dashboard."""
+        if self.case_list is not None and self.screen is self.dashboard:
+            self.push_screen("cases")
+
+    def action_dashboard(self) -> None:
+        if self.dashboard is not None and self.screen is self.case_list:
+            self.pop_screen()
 
     # Used by the command palette.
     def case_rows(self) -> list[CaseRow]:
         return self.case_list.rows if self.case_list else []
+
+    def queue_entries(self) -> list[QueueEntry]:
+        """Files waiting for 合议 (empty unless the dashboard is shown)."""
+        return self.dashboard.queue if self.dashboard else []
+
+    def open_conflict(self, case_id: str) -> None:
+        """Open a file from the 合议 queue (from the command palette)."""
+        if self.dashboard is None:
+            return
+        if isinstance(self.screen, SettleScreen):
+            if self.screen.side.case_id != case_id:
+                self.notify("请先完成或退出当前合议（Esc）", severity="warning")
+            return
+        self.dashboard.open_conflict(case_id)
 
     async def open_case(self, case_id: str) -> None:
         """Open a file by id from anywhere (leaving the file being scored first)."""
@@ -69,7 +109,8 @@ class AnjuanApp(App[None]):
 
     def action_command_palette(self) -> None:
         if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(CommandPalette(placeholder="输入案号打开案卷，或输入操作名称……", id="--command-palette"))
+            hint = "输入案号合议或打开案卷" if self.dashboard is not None else "输入案号打开案卷"
+            self.push_screen(CommandPalette(placeholder=f"{hint}，或输入操作名称……", id="--command-palette"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # Quitting and help are the screens' own commands (from their bindings) in the palette.
@@ -108,16 +149,18 @@ class AnjuanApp(App[None]):
 
 def make_app(target: str, reviewer: str | None = None) -> AnjuanApp:
     """The workbench for a campaign database or reviewer package, acting as `reviewer`
-    (a package's own reviewer, or the campaign's lead, when not given)."""
+    (a package's own reviewer, or the campaign's lead, when not given). A lead opening a
+    campaign database starts on the dashboard (组长总览)."""
     db = open_database(target)
     try:
         info = campaign_info(db)
         person = resolve_reviewer(db, reviewer)
+        on_campaign = database_role(db) == ROLE_CAMPAIGN
     except AnjuanError:
         db.close()
         raise
     session = ReviewSession(db, person.id, person.name, person.role == "lead", info.name, info.standard)
-    return AnjuanApp(session)
+    return AnjuanApp(session, lead_view=session.is_lead and on_campaign)
 
 
 def run_review(target: str, reviewer: str | None = None) -> None:

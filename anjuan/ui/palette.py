@@ -1,4 +1,5 @@
-"""Command palette (Ctrl+P): open a file by 案号, or run any action of the current screen."""
+"""Command palette (Ctrl+P): open a file by 案号, settle a file from the lead's 合议 queue, or run
+any action of the current screen."""
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def ordered_keys(screen: Screen) -> list[tuple[str, str, str, str, object]]:
 
 
 class WorkbenchCommands(Provider):
-    """Files by 案号 and the current screen's actions."""
+    """Files by 案号, the lead's 合议 queue, and the current screen's actions."""
 
     @property
     def workbench(self) -> AnjuanApp:
@@ -76,6 +77,13 @@ class WorkbenchCommands(Provider):
         terms = searchable(query).split()
         if not terms:
             return
+        # The lead's 合议 queue: "合议 20244号" or just the 案号 finds a file waiting for 合议.
+        conflicts = [e for e in self.workbench.queue_entries()
+                     if all(t in searchable(f"合议 {e.case_no}") for t in terms)][:MAX_CASE_HITS]
+        for n, entry in enumerate(conflicts):
+            label = f"合议 {entry.case_no}　{entry.title}"
+            yield Hit(0.95 - n / 10_000, escape(label), partial(self.workbench.open_conflict, entry.case_id),
+                      text=label, help=f"{entry.agency}　{'；'.join(entry.reasons)}")
         matched = []
         for row in self.workbench.case_rows():
             case_no = searchable(row.case_no)

@@ -7,10 +7,11 @@ the catalog import, so the UI tests and snapshots depend only on the reviewing s
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from textual.widgets import Input
 
 from anjuan import models as m
@@ -102,6 +103,80 @@ def campaign_db(campaign_template: Path, tmp_path: Path) -> Path:
     target = tmp_path / "评查活动.db"
     shutil.copy(campaign_template, target)
     return target
+
+
+# The lead's campaign: the test campaign plus double reviews by 王敏 (A, submitted first) and
+# 陈立新 (B). Two files wait for 合议, one pair agrees, and one package was merged.
+CONFLICT = "测市监罚〔2024〕7号"
+"""王敏 deducts on ZT-07 and passes the rest; 陈立新 passes ZT-07, deducts on ZT-08, vetoes on ZT-02."""
+CONFLICT_2 = "测城管许〔2024〕10号"
+"""王敏 passes everything; 陈立新 vetoes on ZT-01."""
+AGREED = "测交罚〔2024〕4号"
+"""Both pass everything: final without 合议."""
+MERGED_AT = "2024-06-03T06:05:00.000000Z"
+"""merge_log time of the fixture's package (14:05 in Asia/Shanghai)."""
+
+
+def build_lead_campaign(path: Path) -> None:
+    """Add the double reviews and a merge-log row to the test campaign at `path`."""
+    from anjuan.db import open_database
+    from anjuan.reviewing import resolve_reviewer
+    from scoring import VETO
+
+    db = open_database(path)
+    std = campaign_info(db).standard
+    wang, chen = resolve_reviewer(db, "王敏").id, resolve_reviewer(db, "陈立新").id
+    with db.session() as s:
+        files = {no: (cid, kind) for cid, no, kind in s.execute(
+            select(m.CaseFile.id, m.CaseFile.case_no, m.CaseFile.kind))}
+
+    def review(case_no: str, who: str, special: dict[str, StoredAnswer]) -> None:
+        case_id, kind = files[case_no]
+        state = open_review(db, case_id, who)
+        for item in std.items_for(kind):
+            if item.id not in state.answers or item.id in special:
+                save_answer(db, state.review_id, who, special.get(item.id, StoredAnswer(item.id, PASS)))
+        submit_review(db, state.review_id, who)
+
+    zt02 = std.item("ZT-02")
+    zt08 = std.item("ZT-08")
+    review(CONFLICT_2, wang, {})
+    review(AGREED, wang, {})
+    review(AGREED, chen, {})
+    review(CONFLICT, chen, {
+        "ZT-02": StoredAnswer("ZT-02", VETO, zt02.points, None, 1, zt02.veto_text, "第2页"),
+        "ZT-08": StoredAnswer("ZT-08", DEDUCT, zt08.deductions[0].points, 1, 1, zt08.deductions[0].text, "第3页"),
+    })
+    zt01 = std.item("ZT-01")
+    review(CONFLICT_2, chen, {"ZT-01": StoredAnswer("ZT-01", VETO, zt01.points, None, 1, zt01.veto_text, "第1页")})
+    with db.session() as s:
+        s.execute(insert(m.MergeLog.__table__), [{
+            "id": m.new_id(), "package_file": "陈立新.db", "checksum": "0" * 64, "reviewer_id": chen,
+            "merged_at": MERGED_AT,
+            "summary": '{"answers": 180, "conflicts": 2, "history": 190, "reviews": {"new": 3, "updated": 0}}'}])
+    db.close()
+
+
+@pytest.fixture(scope="session")
+def lead_template(campaign_template: Path, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("ui-lead") / "评查活动.db"
+    shutil.copy(campaign_template, path)
+    build_lead_campaign(path)
+    return path
+
+
+@pytest.fixture
+def lead_db(lead_template: Path, tmp_path: Path, monkeypatch) -> Iterator[Path]:
+    """A fresh copy of the lead's campaign, with local time pinned to China Standard Time."""
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    target = tmp_path / "评查活动.db"
+    shutil.copy(lead_template, target)
+    yield target
+    monkeypatch.undo()
+    time.tzset()
 
 
 @pytest.fixture(scope="session")

@@ -207,6 +207,8 @@ async def test_a_lead_without_files_is_told_how_to_see_a_reviewers_files(campaig
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert "李卫东" in app.title and "组长" in app.title
+        await pilot.press("l")  # from the lead's dashboard to the lead's own case list
+        await settle(pilot)
         table = app.screen.query_one(CaseTable)
         assert table.rows == []
         assert "--reviewer" in table.empty_text and "王敏" in table.empty_text

@@ -1,0 +1,364 @@
+"""组长总览: the lead's dashboard — progress and scores per agency, reviewers, the 合议 queue, the
+merge log and agreement between reviewers.
+
+The skeleton paints at once; one thread worker then reads the campaign part by part (progress,
+outcomes and the queue, merge log, agreement — cheapest first) and posts each part as it is read,
+so even a campaign of 20,000 files shows its progress table within a moment.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from ...conflicts import SideBySide, agreement_summary, item_differences
+from ...finals import file_outcomes
+from ...lead import (
+    AgencyScores,
+    MergeEntry,
+    QueueEntry,
+    conflict_queue,
+    final_scores,
+    merge_history,
+)
+from ...reviewing import CaseDetail, case_detail
+from ...status import CampaignStatus, campaign_status
+from ..session import ReviewSession
+from ..widgets.cells import points
+from ..widgets.grid_list import Bar, Col, GridList, Styled
+from .base import WorkbenchScreen
+from .settle import SettleScreen
+
+LOADING = "正在读取…"
+
+
+def percent(part: int, whole: int) -> str:
+    return f"{part * 100 / whole:.0f}%" if whole else "—"
+
+
+def grade_style(grade: str, bands: list[str]) -> str:
+    """Grade cells: the top band green, the bottom band red, anything between amber."""
+    if not grade or not bands:
+        return "muted"
+    return "good" if grade == bands[0] else "bad" if grade == bands[-1] else "warn"
+
+
+class QueueList(GridList):
+    """The 合议 queue: Enter opens the chosen file on the 合议 screen."""
+
+    BINDINGS = [Binding("enter", "choose", "合议", id="dashboard-settle", tooltip="打开所选案卷进行合议（也可双击）")]
+
+
+class DashboardScreen(WorkbenchScreen[None]):
+    """The lead's workspace: what stands where, and the files waiting for 合议."""
+
+    CSS_PATH = "dashboard.tcss"
+
+    BINDINGS = [
+        Binding("1", "tab('overview')", "总览", id="dashboard-tab-overview", tooltip="各执法机关的进度与得分、评查人员进度"),
+        Binding("2", "tab('queue')", "待合议", id="dashboard-tab-queue", tooltip="两名评查人员意见不一致、等待合议的案卷"),
+        Binding("3", "tab('merges')", "合并记录", id="dashboard-tab-merges", tooltip="已合并的评查人员数据包（时间、文件、人员、内容）"),
+        Binding("4", "tab('agreement')", "一致性", id="dashboard-tab-agreement", tooltip="双人评查的条目一致率、Kappa 和平均分差"),
+        Binding("f5,ctrl+r", "reload", "刷新", id="dashboard-reload", tooltip="重新读取数据库（在外部合并数据包之后按此刷新）"),
+        Binding("l", "app.show_cases", "我的案卷", id="dashboard-cases", tooltip="打开分配给本人的案卷列表（Esc 返回总览）"),
+    ]
+
+    class StatusRead(Message):
+        """Progress per agency and per reviewer was read."""
+
+        def __init__(self, status: CampaignStatus) -> None:
+            super().__init__()
+            self.status = status
+
+    class OutcomesRead(Message):
+        """Each file's outcome was worked out: the 合议 queue and the final scores per agency."""
+
+        def __init__(self, queue: list[QueueEntry], scores: list[AgencyScores], states: Counter) -> None:
+            super().__init__()
+            self.queue = queue
+            self.scores = scores
+            self.states = states
+
+    class MergesRead(Message):
+        """The merge log was read."""
+
+        def __init__(self, entries: list[MergeEntry]) -> None:
+            super().__init__()
+            self.entries = entries
+
+    class AgreementRead(Message):
+        """Agreement between the reviewers of double-reviewed files was worked out."""
+
+        def __init__(self, summary: dict) -> None:
+            super().__init__()
+            self.summary = summary
+
+    class ConflictRead(Message):
+        """A file from the queue was read for 合议."""
+
+        def __init__(self, side: SideBySide, detail: CaseDetail) -> None:
+            super().__init__()
+            self.side = side
+            self.detail = detail
+
+    def __init__(self, session: ReviewSession) -> None:
+        super().__init__()
+        self.session = session
+        self.bands = [b.name for b in session.standard.bands]
+        # Score bars run from the lowest passing band's minimum (60) to full marks: the agencies'
+        # means usually lie close together, and the title says where the axis starts.
+        self.high = sum(c.points for c in session.standard.categories) or 100.0
+        self.low = min((b.min for b in session.standard.bands if 0 < b.min < self.high), default=0.0)
+        self.status: CampaignStatus | None = None
+        self.scores: dict[str, AgencyScores] = {}
+        self.queue: list[QueueEntry] = []
+        self.states: Counter = Counter()
+        self.merges: list[MergeEntry] = []
+        self.reading = False
+        """A read is under way (not `loading`: that is Textual's loading-indicator switch)."""
+        self.failed = False
+        """The last read stopped with an error."""
+        self.loaded = False
+        """Every part has been read at least once."""
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="卷")
+        yield Static(LOADING, id="summary")
+        with TabbedContent(initial="overview", id="tabs"):
+            with TabPane("1 总览", id="overview"):
+                yield Static(f"执法机关：进度与已定稿案卷得分（条形自 {points(self.low)} 分至 {points(self.high)} 分）",
+                             classes="section-title")
+                yield GridList([
+                    Col("执法机关", most=28, shrink=True), Col("案卷", align="right", drop=10),
+                    Col("抽查", align="right"), Col("已分配", align="right", drop=9),
+                    Col("提交份数", align="right"), Col("评查均分", align="right", drop=5),
+                    Col("已定稿", align="right"), Col("待合议", align="right"),
+                    # On a narrow screen the grade counts go before 评查均分, 不合格 last of them.
+                    *(Col(band, align="right", drop=6 if band == self.bands[-1] else 8) for band in self.bands),
+                    Col("定稿均分", flex=1, least=12), Col("", width=6, align="right"),
+                ], id="agencies")
+                yield Static("评查人员", classes="section-title")
+                yield GridList([
+                    Col("评查人员", most=12), Col("单位", most=24, shrink=True), Col("已分配", align="right"),
+                    Col("评查中", align="right"), Col("已提交", align="right"), Col("进度", flex=1),
+                    Col("", width=5, align="right"), Col("均分", width=6, align="right"),
+                ], id="reviewers")
+            with TabPane("2 待合议", id="queue"):
+                yield QueueList([
+                    Col("案号", most=26), Col("执法机关", most=20, drop=3), Col("评查人A", most=8),
+                    Col("得分", align="right"), Col("等级", most=6, drop=2), Col("评查人B", most=8),
+                    Col("得分", align="right"), Col("等级", most=6, drop=1), Col("分歧原因", flex=1, least=24),
+                ], choosable=True, id="conflicts")
+            with TabPane("3 合并记录", id="merges"):
+                yield GridList([Col("合并时间", most=16), Col("数据包", most=30, shrink=True), Col("评查人员", most=10),
+                                Col("内容", flex=1)], id="merge-log")
+            with TabPane("4 一致性", id="agreement"):
+                yield Static(LOADING, id="agreement-text")
+                yield GridList([Col("评查人员", most=20), Col("双评案卷", align="right"), Col("条目", align="right"),
+                                Col("条目一致率", align="right"), Col("Kappa", align="right"),
+                                Col("平均分差", align="right"), Col("", flex=1)], id="pairs")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.sub_title = "组长总览"
+        self.query_one("#agencies", GridList).focus()
+        self.reload()
+
+    # Reading, in a thread: each part is posted as soon as it is read.
+    def action_reload(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self.reading = True
+        self.failed = False
+        self.show_summary()
+        self.load()
+
+    @work(thread=True, exclusive=True, group="dashboard", exit_on_error=False, description="读取评查进度与待合议案卷")
+    def load(self) -> None:
+        db = self.session.db
+        worker = get_current_worker()
+        self.post_message(self.StatusRead(campaign_status(db)))
+        if worker.is_cancelled:
+            return
+        outcomes = file_outcomes(db)
+        states = Counter(o.state for o in outcomes.values())
+        self.post_message(self.OutcomesRead(conflict_queue(db, outcomes), final_scores(db, outcomes), states))
+        if worker.is_cancelled:
+            return
+        self.post_message(self.MergesRead(merge_history(db)))
+        if worker.is_cancelled:
+            return
+        self.post_message(self.AgreementRead(agreement_summary(db)))
+
+    @on(Worker.StateChanged)
+    def read_failed(self, event: Worker.StateChanged) -> None:
+        # The error itself is reported by WorkbenchScreen; here the summary stops saying 正在读取.
+        if event.worker.group == "dashboard" and event.state == WorkerState.ERROR:
+            self.reading = False
+            self.failed = True
+            self.show_summary()
+
+    @on(StatusRead)
+    def status_read(self, message: StatusRead) -> None:
+        self.status = message.status
+        self.show_agencies()
+        self.show_reviewers()
+        self.show_summary()
+
+    @on(OutcomesRead)
+    def outcomes_read(self, message: OutcomesRead) -> None:
+        self.queue = message.queue
+        self.scores = {s.agency: s for s in message.scores}
+        self.states = message.states
+        self.show_agencies()
+        self.show_queue()
+        self.show_summary()
+
+    @on(MergesRead)
+    def merges_read(self, message: MergesRead) -> None:
+        self.merges = message.entries
+        grid = self.query_one("#merge-log", GridList)
+        grid.empty_text = "尚未合并过评查人员的数据包（anjuan merge 评查活动.db 王敏.db …）"
+        grid.show([(e.merged_at, e.package_file, e.reviewer, e.summary) for e in message.entries])
+        self.query_one(TabbedContent).get_tab("merges").label = f"3 合并记录 {len(message.entries)}"
+
+    @on(AgreementRead)
+    def agreement_read(self, message: AgreementRead) -> None:
+        data = message.summary
+
+        def row(name: str, figures: dict) -> tuple:
+            pct = figures.get("item_agreement")
+            kappa = figures.get("kappa")
+            diff = figures.get("mean_abs_diff")
+            return (name, str(figures.get("files", 0)), str(figures.get("items", 0)),
+                    "—" if pct is None else f"{pct * 100:.1f}%", "—" if kappa is None else f"{kappa:.2f}",
+                    "—" if diff is None else f"{diff:.2f}", "")
+
+        grid = self.query_one("#pairs", GridList)
+        if data.get("files"):
+            rows = [row("全部", data)] + [row("、".join(p["reviewers"]), p) for p in data.get("pairs", [])]
+            self.query_one("#agreement-text", Static).update(
+                "同一案卷两名评查人员各自提交后比较：条目一致率为结论相同的条目所占比例；Kappa 扣除偶然一致"
+                "（≥0.8 很好，0.6–0.8 较好，<0.4 较差）；平均分差为两份得分之差的绝对值的平均。")
+        else:
+            rows = []
+            self.query_one("#agreement-text", Static).update(data.get("text", ""))
+        grid.empty_text = "尚无两名评查人员均已提交的双人评查案卷"
+        grid.show(rows)
+        self.reading = False
+        self.loaded = True
+        self.show_summary()
+
+    # Showing what was read.
+    def show_summary(self) -> None:
+        parts = []
+        if self.status is not None:
+            sampled = sum(a.sampled for a in self.status.agencies)
+            parts.append(f"抽查 [b]{sampled}[/b] 卷")
+            if self.states:
+                final, waiting, pending = self.states["final"], self.states["conflict"], self.states["pending"]
+                parts.append(f"已定稿 [b]{final}[/b]（{percent(final, sampled)}）")
+                parts.append(f"待合议 [b $warning]{waiting}[/]" if waiting else "待合议 0")
+                parts.append(f"未完成 {pending}")
+            submitted = sum(r.submitted for r in self.status.reviewers)
+            assigned = sum(r.assigned for r in self.status.reviewers)
+            parts.append(f"评查记录已提交 {submitted}/{assigned} 份")
+        text = "　".join(parts) if parts else LOADING
+        if self.reading and parts:
+            text += "　[$text-muted]正在读取…[/]"
+        elif self.failed:
+            text += "　[$error]读取未完成（F5 重试）[/]"
+        self.query_one("#summary", Static).update(text)
+
+    def show_agencies(self) -> None:
+        if self.status is None:
+            return
+        rows, keys = [], []
+        for a in self.status.agencies:
+            if not (a.catalog or a.sampled):
+                continue
+            s = self.scores.get(a.agency)
+            bar: Styled | Bar = (Bar(s.mean - self.low, self.high - self.low) if s and s.mean is not None
+                                 else Styled("—" if self.scores else "", "muted"))
+            rows.append((
+                a.agency, str(a.catalog), str(a.sampled), str(a.assigned), str(a.submitted),
+                points(a.mean_score) if a.mean_score is not None else Styled("—", "muted"),
+                str(s.final) if s else "", Styled(str(s.conflicts), "warn") if s and s.conflicts else ("0" if s else ""),
+                *(Styled(str(s.grades.get(band, 0)), grade_style(band, self.bands)) if s and s.grades.get(band)
+                  else ("0" if s else "") for band in self.bands),
+                bar, points(s.mean) if s and s.mean is not None else "",
+            ))
+            keys.append(a.agency)
+        grid = self.query_one("#agencies", GridList)
+        grid.empty_text = "评查活动中还没有执法机关（先用 anjuan import 导入案卷目录）"
+        grid.show(rows, keys)
+
+    def show_reviewers(self) -> None:
+        assert self.status is not None
+        rows, keys = [], []
+        for r in self.status.reviewers:
+            if r.role == "lead" and not r.assigned:
+                continue
+            share = r.submitted / r.assigned if r.assigned else 0.0
+            name = r.reviewer + ("（组长）" if r.role == "lead" else "")
+            rows.append((name, r.unit or "—", str(r.assigned), str(r.draft), str(r.submitted),
+                         Bar(share, 1.0), percent(r.submitted, r.assigned),
+                         points(r.mean_score) if r.mean_score is not None else Styled("—", "muted")))
+            keys.append(r.reviewer)
+        grid = self.query_one("#reviewers", GridList)
+        grid.empty_text = "还没有评查人员（anjuan reviewers import）"
+        grid.show(rows, keys)
+
+    def show_queue(self) -> None:
+        rows = []
+        for e in self.queue:
+            rows.append((e.case_no, e.agency, e.a.reviewer, points(e.a.score), Styled(e.a.grade, grade_style(e.a.grade, self.bands)),
+                         e.b.reviewer, points(e.b.score), Styled(e.b.grade, grade_style(e.b.grade, self.bands)),
+                         "；".join(e.reasons)))
+        grid = self.query_one("#conflicts", GridList)
+        grid.empty_text = "没有待合议的案卷：双人评查的案卷两人意见一致，或尚未都提交"
+        grid.show(rows, [e.case_id for e in self.queue])
+        self.query_one(TabbedContent).get_tab("queue").label = f"2 待合议 {len(self.queue)}"
+
+    # Tabs.
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    @on(TabbedContent.TabActivated)
+    def tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        pane = event.tabbed_content.active_pane
+        grids = list(pane.query(GridList)) if pane is not None else []
+        if grids:
+            grids[0].focus()
+
+    # 合议.
+    @on(GridList.RowChosen, "#conflicts")
+    def conflict_chosen(self, event: GridList.RowChosen) -> None:
+        self.open_conflict(event.key)
+
+    def open_conflict(self, case_id: str) -> None:
+        """Read a file's two reviews (in a thread) and open the 合议 screen on it."""
+        self.read_conflict(case_id)
+
+    @work(thread=True, exclusive=True, group="open-conflict", exit_on_error=False, description="读取两份评查记录")
+    def read_conflict(self, case_id: str) -> None:
+        db = self.session.db
+        side, detail = item_differences(db, case_id), case_detail(db, case_id)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.ConflictRead(side, detail))
+
+    @on(ConflictRead)
+    def conflict_read(self, message: ConflictRead) -> None:
+        if isinstance(self.app.screen, SettleScreen):
+            return  # Enter pressed twice: the file is open already
+        self.app.push_screen(SettleScreen(self.session, message.side, message.detail), self.settle_closed)
+
+    def settle_closed(self, settled: bool | None) -> None:
+        self.reload()
