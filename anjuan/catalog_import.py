@@ -39,13 +39,17 @@ FIELD_LABELS = {
 # Header names per field, most specific first: when a sheet has two columns of one field
 # (say 案卷号 and 决定书文号) the earlier name wins and the other column is kept as extra data.
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    "case_no": ("案号", "处罚决定书文号", "决定书文号", "案卷号", "文号", "案件编号"),
-    "agency": ("执法机关", "执法单位", "单位名称", "实施机关", "执法部门"),
-    "title": ("案件名称", "案由"),
-    "party": ("当事人", "行政相对人", "当事人名称"),
-    "kind": ("案件类别", "执法类别", "案件类型", "执法类型"),
-    "decided_on": ("决定日期", "作出决定日期", "处罚日期", "结案日期"),
-    "officers": ("承办人", "执法人员", "办案人员"),
+    "case_no": ("案号", "处罚决定书文号", "行政处罚决定书文号", "决定书文号", "决定文书号", "案卷号", "文号",
+                "文书号", "案件编号"),
+    "agency": ("执法机关", "执法机关名称", "执法单位", "执法主体", "实施机关", "实施主体", "单位名称",
+               "执法部门", "办案单位"),
+    "title": ("案件名称", "案由", "案件事由", "违法行为", "事项名称"),
+    "party": ("当事人", "当事人名称", "当事人姓名", "当事人姓名（名称）", "当事人名称（姓名）", "行政相对人",
+              "相对人", "被处罚人", "申请人"),
+    "kind": ("案件类别", "执法类别", "案件类型", "执法类型", "执法行为类别", "案件种类", "类别", "类型"),
+    "decided_on": ("决定日期", "作出决定日期", "处罚决定日期", "许可决定日期", "处罚日期", "决定时间",
+                   "作出决定时间", "结案日期", "结案时间", "办结日期"),
+    "officers": ("承办人", "承办人员", "执法人员", "办案人员", "执法人", "办案人", "经办人", "主办人"),
 }
 SERIAL_HEADERS = frozenset({"序号"})
 
@@ -54,6 +58,19 @@ _ALIAS: dict[str, tuple[str, int]] = {
 }
 
 KIND_ALIASES = {"处罚": "行政处罚", "许可": "行政许可", "强制": "行政强制", "检查": "行政检查"}
+
+# 案号 carry the kind of decision as the character before the year: 安市监罚〔2024〕37号.
+_KIND_IN_CASE_NO = re.compile(r"(罚|许|强|检)[字]?\s*[〔\[(（【]?\s*(19|20)\d\d")
+_KIND_CHAR = {"罚": "行政处罚", "许": "行政许可", "强": "行政强制", "检": "行政检查"}
+
+
+def infer_kind(case_no: str, context: str = "") -> str:
+    """The 案件类别 a catalog left blank, from the 案号 (…罚〔2024〕…) or the catalog's title."""
+    hit = _KIND_IN_CASE_NO.search(case_no)
+    if hit:
+        return _KIND_CHAR[hit.group(1)]
+    found = {k for k in _KIND_CHAR.values() if k in context}
+    return found.pop() if len(found) == 1 else ""
 
 HEADER_SCAN_ROWS = 20
 MAX_ERRORS_SHOWN = 50
@@ -72,8 +89,9 @@ DATE_EXPECTED = "应为 2021-07-06、2021/7/6、2021.7.6、2021年7月6日 或 2
 _FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _FULL_WIDTH.update({0x3000: 0x20, 0x200B: None, 0x200C: None, 0x200D: None, 0xFEFF: None})
 _FW_ALL = str.maketrans(_FULL_WIDTH)
-# In free text keep the punctuation that belongs to Chinese writing (，：；！？).
-_FW_TEXT = str.maketrans({k: v for k, v in _FULL_WIDTH.items() if chr(k) not in "，：；！？"})
+# In free text keep the punctuation that belongs to Chinese writing (，：；！？（）), as official
+# documents print it; digits, letters and spaces still become half-width.
+_FW_TEXT = str.maketrans({k: v for k, v in _FULL_WIDTH.items() if chr(k) not in "，：；！？（）"})
 
 
 # str.translate is slow on non-ASCII text; most cells have nothing to translate, so look first.
@@ -81,8 +99,8 @@ _NEEDS_FW = re.compile("[\uff01-\uff5e\u3000\u200b-\u200d\ufeff]").search
 
 
 def clean_text(s: str) -> str:
-    """Trimmed text with whitespace runs collapsed; full-width digits, letters, spaces and
-    brackets made half-width (Chinese punctuation ，：；！？ and brackets 〔〕【】 kept)."""
+    """Trimmed text with whitespace runs collapsed; full-width digits, letters and spaces made
+    half-width (Chinese punctuation ，：；！？ and brackets （）〔〕【】 kept)."""
     if not s.isascii() and _NEEDS_FW(s):
         s = s.translate(_FW_TEXT)
     return " ".join(s.split())
@@ -250,6 +268,8 @@ class ParsedCatalog:
     rows: list[CatalogRow] = field(default_factory=list)
     errors: list[ImportProblem] = field(default_factory=list)
     blank_rows: int = 0
+    inferred_kinds: int = 0  # rows whose blank 案件类别 was read off the 案号 or the title
+    missing_kinds: int = 0  # rows still without a 案件类别
 
     @property
     def ok(self) -> bool:
@@ -272,6 +292,9 @@ class FileSummary:
     format: str
     encoding: str | None = None
     import_id: str | None = None
+    inferred_kinds: int = 0
+    missing_kinds: int = 0
+    extra_columns: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -554,6 +577,8 @@ def _parse_bytes(parsed: ParsedCatalog, data: bytes, agency: str | None, progres
         return
 
     multi = len(catalogs) > 1
+    context = name + " " + " ".join(
+        _cell_text(c) for _, rows, h in catalogs for row in rows[: h.row] for c in row)
     parsed.sheets = [s for s, _, _ in catalogs] if multi else [""]
     first = catalogs[0][2]
     parsed.header_row = first.row + 1
@@ -571,6 +596,13 @@ def _parse_bytes(parsed: ParsedCatalog, data: bytes, agency: str | None, progres
     if not parsed.rows and not parsed.errors:
         parsed.errors.append(ImportProblem(
             name, f"表头（第{parsed.header_row}行）下面没有任何案卷记录", sheet=catalogs[0][0] if multi else ""))
+    for r in parsed.rows:
+        if not r.kind:
+            r.kind = infer_kind(r.case_no, context)
+            if r.kind:
+                parsed.inferred_kinds += 1
+            else:
+                parsed.missing_kinds += 1
 
 
 def _columns_found(header: _Header) -> str:
@@ -830,7 +862,9 @@ def _display_name(p: ParsedCatalog, r: CatalogRow) -> str:
 
 
 def _summaries(catalogs: list[ParsedCatalog], known_agencies: set[str]) -> tuple[list[FileSummary], list[AgencyCount]]:
-    files = [FileSummary(p.file_name, p.sha256, len(p.rows), p.blank_rows, p.format, p.encoding) for p in catalogs]
+    files = [FileSummary(p.file_name, p.sha256, len(p.rows), p.blank_rows, p.format, p.encoding,
+                         inferred_kinds=p.inferred_kinds, missing_kinds=p.missing_kinds,
+                         extra_columns=list(p.extra_columns)) for p in catalogs]
     counts: dict[str, int] = {}
     for p in catalogs:
         for r in p.rows:

@@ -85,7 +85,7 @@ def test_gbk_csv():
     assert p.rows == [
         CatalogRow(2, SCJG, "安市监罚〔2023〕1号", "某超市销售过期食品案", "安溪县某某超市", "行政处罚",
                    "2023-07-06", "张三、李四", {}),
-        CatalogRow(3, SCJG, "安市监罚〔2023〕2号", "某公司虚假宣传案", "福建某某(集团)有限公司", "行政处罚",
+        CatalogRow(3, SCJG, "安市监罚〔2023〕2号", "某公司虚假宣传案", "福建某某（集团）有限公司", "行政处罚",
                    "2023-08-15", "王五、赵六", {"备注": "已结案"}),
         CatalogRow(4, SCJG, "安市监强〔2023〕1号", "查封某仓库", "陈某某", "行政强制", "2023-09-01", "张三、李四", {}),
         CatalogRow(5, SCJG, "安市监许〔2023〕7号", "食品经营许可", "林某某", "行政许可", "2023-10-20", "", {}),
@@ -180,9 +180,9 @@ def test_missing_required_columns():
     p = read_catalog(DATA / "missing_column.csv")
     assert p.rows == []
     assert [str(e) for e in p.errors] == [
-        "missing_column.csv 第1行 表头：缺少必需的“案号”列（也可以叫：处罚决定书文号、决定书文号、案卷号、文号、案件编号）。"
+        "missing_column.csv 第1行 表头：缺少必需的“案号”列（也可以叫：处罚决定书文号、行政处罚决定书文号、决定书文号、决定文书号、案卷号、文号、文书号、案件编号）。"
         "表头中现有的列：序号、单位、案件名称、当事人",
-        "missing_column.csv 第1行 表头：缺少“执法机关”列（也可以叫：执法单位、单位名称、实施机关、执法部门），"
+        "missing_column.csv 第1行 表头：缺少“执法机关”列（也可以叫：执法机关名称、执法单位、执法主体、实施机关、实施主体、单位名称、执法部门、办案单位），"
         "请在表中增加该列，或用 --agency 指定本文件所属的执法机关。表头中现有的列：序号、单位、案件名称、当事人",
     ]
     # Without an agency column, --agency is required.
@@ -266,7 +266,8 @@ def test_header_under_several_title_rows_and_serial_column(tmp_path):
     p = read_catalog(path)
     assert p.errors == [] and p.header_row == 4 and p.blank_rows == 1
     assert p.extra_columns == ["E列", "说明", "说明（G列）"]
-    assert p.rows == [CatalogRow(5, "安溪县林业局", "安林罚〔2023〕1号", "", "苏某某", "", None, "",
+    # No 案件类别 column: the kind is read off the 罚 in the case number.
+    assert p.rows == [CatalogRow(5, "安溪县林业局", "安林罚〔2023〕1号", "", "苏某某", "行政处罚", None, "",
                                  {"E列": "x", "说明": "甲", "说明（G列）": "乙"})]
 
 
@@ -289,7 +290,7 @@ def test_normalisation():
     assert ci.clean_code("  安市监罚〔２０２３〕　１２号 ") == "安市监罚〔2023〕 12号"
     assert ci.clean_code("（安）应急罚〔2023〕1号") == "(安)应急罚〔2023〕1号"
     assert ci.clean_code("ＡＢ－１２３\u200b") == "AB-123"
-    assert ci.clean_text("福建某某（集团）有限公司，  分公司\n二部") == "福建某某(集团)有限公司， 分公司 二部"
+    assert ci.clean_text("福建某某（集团）有限公司，  分公司\n二部") == "福建某某（集团）有限公司， 分公司 二部"
     assert ci.clean_text("我局：\t依法查处！") == "我局： 依法查处！"
     assert [ci.normalise_kind(k) for k in ("处罚", "许可", "强制", "检查", "行政裁决", "行政处罚")] == [
         "行政处罚", "行政许可", "行政强制", "行政检查", "行政裁决", "行政处罚"]
@@ -377,7 +378,7 @@ def test_import_writes_agencies_batches_and_rows(db):
         (CG, "安城管罚〔2023〕5号", "占道经营", "𠮷野家餐饮店", "行政处罚", "2023-11-30", "䶮某某", "gb18030.csv", 2, "{}"),
         (CG, "安城管罚〔2023〕6号", "违规设置户外广告", "李某某", "行政处罚", "2023-12-01", "䶮某某", "gb18030.csv", 3, "{}"),
         (SCJG, "安市监罚〔2023〕1号", "某超市销售过期食品案", "安溪县某某超市", "行政处罚", "2023-07-06", "张三、李四", "gbk.csv", 2, "{}"),
-        (SCJG, "安市监罚〔2023〕2号", "某公司虚假宣传案", "福建某某(集团)有限公司", "行政处罚", "2023-08-15", "王五、赵六", "gbk.csv", 3,
+        (SCJG, "安市监罚〔2023〕2号", "某公司虚假宣传案", "福建某某（集团）有限公司", "行政处罚", "2023-08-15", "王五、赵六", "gbk.csv", 3,
          '{"备注": "已结案"}'),
         (SCJG, "安市监强〔2023〕1号", "查封某仓库", "陈某某", "行政强制", "2023-09-01", "张三、李四", "gbk.csv", 4, "{}"),
         (SCJG, "安市监许〔2023〕7号", "食品经营许可", "林某某", "行政许可", "2023-10-20", "", "gbk.csv", 5, "{}"),
@@ -546,7 +547,7 @@ def test_cli_import_and_dry_run(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "试导入结果（未写入数据库）" in r.stdout and "检查通过，未写入数据库" in r.stdout
     assert "可导入 2 个文件，共 7 条案卷，涉及 2 个执法机关。" in r.stdout
-    assert "utf8_bom.csv：3 条（UTF-8 编码，跳过空行 2 行）" in r.stdout
+    assert "utf8_bom.csv：3 条（UTF-8 编码，跳过无案号的空行或表尾 2 行）" in r.stdout
 
     r = cli_run("import", str(target), str(DATA / "gbk.csv"), str(DATA / "utf8_bom.csv"), "--agency", JT)
     assert r.returncode == 0, r.stderr
@@ -576,7 +577,9 @@ def test_cli_errors_exit_1_with_one_line_error(tmp_path):
     # dry run with errors: table on stdout, errors on stderr, exit 1, nothing written
     r = cli_run("import", str(target), str(DATA / "merged_title.xlsx"), str(DATA / "every_error.csv"), "--dry-run")
     assert r.returncode == 1
-    assert "试导入结果（未写入数据库）" in r.stdout
+    assert "检查结果（有错误，未写入数据库；下表只统计无误的文件）" in r.stdout
+    assert "every_error.csv：有 5 处错误，见下方" in r.stdout and "可导入" not in r.stdout
+    assert "以下列不是标准列名，内容已原样保存：罚款金额" in r.stdout
     assert r.stderr.splitlines()[0].startswith("错误：案卷目录有 5 处错误（涉及 1 个文件），以上为试导入结果")
     db = make_campaign_reader(target)
     assert table_counts(db)["case_file"] == 0
@@ -607,3 +610,24 @@ def make_campaign_reader(path: Path):
     from anjuan.db import open_database
 
     return open_database(path)
+
+
+def test_common_header_variants_and_kind_inference(tmp_path):
+    # Headers as some agencies write them: 类别, 处罚决定日期, 承办人员, 执法主体.
+    path = write_csv(tmp_path / "v.csv", [
+        ["交通运输局2024年度行政处罚案卷目录"],
+        ["序号", "文书号", "执法主体", "案由", "当事人姓名", "类别", "处罚决定日期", "承办人员"],
+        ["1", "安交罚〔2024〕3号", "安溪县交通运输局", "超限运输案", "张三", "处罚", "2024年5月6日", "甲、乙"],
+        ["2", "安交罚〔2024〕4号", "安溪县交通运输局", "非法营运案", "李四", "", "2024.5.7", "丙、丁"],
+        ["3", "安交〔2024〕5号", "安溪县交通运输局", "拒载案", "王五", "", "2024/5/8", ""],
+    ])
+    p = ci.read_catalog(path)
+    assert not p.errors
+    assert [(r.case_no, r.kind, r.decided_on, r.officers) for r in p.rows] == [
+        ("安交罚〔2024〕3号", "行政处罚", "2024-05-06", "甲、乙"),
+        ("安交罚〔2024〕4号", "行政处罚", "2024-05-07", "丙、丁"),   # from 罚 in the 案号
+        ("安交〔2024〕5号", "行政处罚", "2024-05-08", ""),           # from the title row
+    ]
+    assert (p.inferred_kinds, p.missing_kinds, p.extra_columns) == (2, 0, [])
+    bad = write_csv(tmp_path / "d.csv", [["案号", "执法机关", "处罚决定日期"], ["安交罚〔2024〕9号", "交通局", "2024年5月"]])
+    assert "不是有效的日期" in ci.read_catalog(bad).errors[0].message

@@ -52,10 +52,12 @@ def import_catalog(campaign_db, files, agency, dry_run):
 
     \b
     自动识别表头（可在标题行下方）和以下列名：
-      案号（案卷号、文号、决定书文号、处罚决定书文号、案件编号）  必需
-      执法机关（执法单位、单位名称、实施机关、执法部门）  必需，或用 --agency 指定
-      案件名称（案由）、当事人（行政相对人）、案件类别、决定日期（结案日期、处罚日期）、承办人（执法人员）
-    其他列原样保存。CSV 可以是 UTF-8 或 GBK/GB18030 编码。
+      案号（案卷号、文号、决定书文号、处罚决定书文号、案件编号等）  必需
+      执法机关（执法单位、执法主体、实施机关、单位名称、执法部门等）  必需，或用 --agency 指定
+      案件名称（案由）、当事人（行政相对人、申请人）、案件类别（类别、执法类别）、
+      决定日期（处罚决定日期、结案日期）、承办人（承办人员、执法人员、办案人员）
+    其他列原样保存并在结果中列出。未填案件类别的，按案号中的“罚、许、强、检”字或目录标题推定。
+    CSV 可以是 UTF-8 或 GBK/GB18030 编码。
     任何一个文件有错误时，所有文件都不导入，并逐条列出错误所在的文件、行、列。
 
     \b
@@ -98,6 +100,11 @@ def _print_report(out, report) -> None:
     from rich.table import Table
 
     title = "试导入结果（未写入数据库）" if report.dry_run else "导入结果"
+    bad = {}
+    for e in report.errors:
+        bad[e.file] = bad.get(e.file, 0) + 1
+    if bad:
+        title = "检查结果（有错误，未写入数据库；下表只统计无误的文件）"
     table = Table(title=title, title_justify="left")
     table.add_column("序号", justify="right")
     table.add_column("执法机关")
@@ -114,8 +121,20 @@ def _print_report(out, report) -> None:
         if f.encoding:
             notes.append({"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "gb18030": "GBK/GB18030"}.get(f.encoding, f.encoding) + " 编码")
         if f.blank_rows:
-            notes.append(f"跳过空行 {f.blank_rows} 行")
+            notes.append(f"跳过无案号的空行或表尾 {f.blank_rows} 行")
+        if f.inferred_kinds:
+            notes.append(f"{f.inferred_kinds} 条未填案件类别，已按案号或标题推定")
+        if f.file_name in bad:
+            out.print(f"  {f.file_name}：有 {bad[f.file_name]} 处错误，见下方", markup=False)
+            continue
         out.print(f"  {f.file_name}：{f.rows:,} 条" + (f"（{'，'.join(notes)}）" if notes else ""), markup=False)
+        if f.extra_columns:
+            out.print(f"    以下列不是标准列名，内容已原样保存：{'、'.join(f.extra_columns)}", markup=False)
+        if f.missing_kinds:
+            out.print(f"    [yellow]注意：{f.missing_kinds} 条案卷没有案件类别，评查时只适用各类别通用的条目；"
+                      "请在目录中增加“案件类别”列（行政处罚/行政许可/行政强制/行政检查）后导入[/]")
+    if bad:
+        return
     verb = "可导入" if report.dry_run else "已导入"
     out.print(f"{verb} {len(report.files)} 个文件，共 {report.total_rows:,} 条案卷，"
               f"涉及 {len(report.agencies)} 个执法机关。")
