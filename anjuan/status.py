@@ -18,7 +18,10 @@ class AgencyStatus:
     assigned: int = 0
     draft: int = 0
     submitted: int = 0
-    mean_score: float | None = None
+    mean_score: float | None = None  # mean of submitted reviews (a double-reviewed file counts twice)
+    final: int = 0  # files with a final result, as the bulletin counts them
+    conflicts: int = 0  # files waiting for 合议
+    final_mean: float | None = None  # mean final score: the figure the bulletin ranks by
 
 
 @dataclass
@@ -82,4 +85,30 @@ def campaign_status(db: Database) -> CampaignStatus:
                 r = reviewers[rid]
                 r.draft, r.submitted = int(d or 0), int(sub or 0)
                 r.mean_score = round(float(mean), 2) if mean is not None else None
+    _add_finals(db, agencies)
     return CampaignStatus(list(agencies.values()), list(reviewers.values()))
+
+
+def _add_finals(db: Database, agencies: dict[str, AgencyStatus]) -> None:
+    """File-level figures on the bulletin's basis: final results and files waiting for 合议."""
+    from .finals import file_outcomes
+
+    outcomes = file_outcomes(db)
+    cf, ag, rv = m.CaseFile.__table__, m.Agency.__table__, m.Review.__table__
+    with db.session() as s:
+        agency_of = dict(s.execute(select(cf.c.id, ag.c.name).select_from(
+            m.SampledCase.__table__.join(cf, cf.c.id == m.SampledCase.__table__.c.case_id)
+            .join(ag, ag.c.id == cf.c.agency_id))).all())
+        scores = dict(s.execute(select(rv.c.id, rv.c.score).where(rv.c.status == m.STATUS_SUBMITTED)).all())
+    finals: dict[str, list[float]] = {}
+    for cid, o in outcomes.items():
+        a = agencies.get(agency_of.get(cid, ""))
+        if a is None:
+            continue
+        if o.state == "final" and o.final_review_id in scores:
+            a.final += 1
+            finals.setdefault(a.agency, []).append(scores[o.final_review_id] or 0.0)
+        elif o.state == "conflict":
+            a.conflicts += 1
+    for name, vals in finals.items():
+        agencies[name].final_mean = round(sum(vals) / len(vals), 2)

@@ -234,3 +234,30 @@ def test_sqlite_pragmas(campaign):
         assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert c.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         assert c.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+
+
+def test_status_counts_files_on_the_bulletin_basis(campaign):
+    from anjuan.campaign import campaign_info
+    from anjuan.reviewing import submit_review
+
+    add_catalog(campaign, simple_catalog({"县交通运输局": 4}))
+    team(campaign)
+    draw_sample(campaign, seed="7", ratio=1)
+    assign(campaign, seed="7", double=0.5)  # two of the four files get a second reviewer
+    std = campaign_info(campaign).standard
+    wang = resolve_reviewer(campaign, "王敏")
+    for row in list_assigned(campaign, wang.id):
+        st = open_review(campaign, row.case_id, wang.id)
+        for item in std.items_for("行政处罚"):
+            st = save_answer(campaign, st.review_id, wang.id, StoredAnswer(item.id, "符合"))
+        st = save_answer(campaign, st.review_id, wang.id, StoredAnswer("ZT-06", "扣分", 2.0, note="未签名"))
+        submit_review(campaign, st.review_id, wang.id)
+    with campaign.session() as s:
+        doubles = {cid for cid, n in s.execute(select(m.Assignment.case_id, func.count()).group_by(m.Assignment.case_id)) if n == 2}
+    mine = {r.case_id for r in list_assigned(campaign, wang.id)}
+    a = campaign_status(campaign).agencies[0]
+    assert a.submitted == len(mine)
+    # Files of Wang's that nobody else reviews are final; doubles wait for the second reviewer.
+    assert a.final == len(mine - doubles) and a.conflicts == 0
+    expected = st.result.score
+    assert a.final_mean == (expected if a.final else None)

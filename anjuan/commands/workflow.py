@@ -192,14 +192,19 @@ def status(campaign_db, as_json):
     def score(x):
         return "—" if x is None else f"{x:.2f}"
 
-    t1 = Table(title="各执法机关进度", title_justify="left")
-    for col in ("执法机关", "案卷数", "抽取", "已分配", "评查中", "已提交", "平均分"):
+    t1 = Table(title="各执法机关进度", title_justify="left",
+               caption="评查中、已提交按评查记录份数计（双人评查的案卷计两份）；已定稿、定稿均分与评查结果通报口径一致。",
+               caption_justify="left")
+    for col in ("执法机关", "案卷数", "抽取", "已分配", "评查中(份)", "已提交(份)", "已定稿", "待合议", "定稿均分"):
         t1.add_column(col, justify="left" if col == "执法机关" else "right")
     for a in st.agencies:
-        t1.add_row(a.agency, str(a.catalog), str(a.sampled), str(a.assigned), str(a.draft), str(a.submitted), score(a.mean_score))
-    t1.add_row("合计", *(str(sum(getattr(a, k) for a in st.agencies)) for k in ("catalog", "sampled", "assigned", "draft", "submitted")), "", style="bold")
+        t1.add_row(a.agency, str(a.catalog), str(a.sampled), str(a.assigned), str(a.draft), str(a.submitted),
+                   str(a.final), str(a.conflicts), score(a.final_mean))
+    t1.add_row("合计", *(str(sum(getattr(a, k) for a in st.agencies))
+                         for k in ("catalog", "sampled", "assigned", "draft", "submitted", "final", "conflicts")), "",
+               style="bold")
     t2 = Table(title="各评查人员进度", title_justify="left")
-    for col in ("评查人员", "单位", "角色", "分配", "评查中", "已提交", "平均分"):
+    for col in ("评查人员", "单位", "角色", "分配", "评查中", "已提交", "平均分"):  # per person: reviews
         t2.add_column(col, justify="left" if col in ("评查人员", "单位", "角色") else "right")
     for r in st.reviewers:
         t2.add_row(r.reviewer, r.unit or "—", "组长" if r.role == "lead" else "评查员", str(r.assigned), str(r.draft), str(r.submitted), score(r.mean_score))
