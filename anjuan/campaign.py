@@ -20,13 +20,23 @@ def builtin_standard_text(name: str = "default") -> str:
     return (resources.files("anjuan._data") / "standards" / f"{name}.toml").read_text(encoding="utf-8")
 
 
+def builtin_standard_names() -> list[str]:
+    folder = resources.files("anjuan._data") / "standards"
+    return sorted(f.name[:-5] for f in folder.iterdir() if f.name.endswith(".toml"))
+
+
 def read_standard_file(path: str | Path) -> Standard:
-    """Load and validate a standard file; every problem is reported with its line."""
+    """Load and validate a standard file (or a built-in one by name); problems come with lines."""
     p = Path(path)
+    if not p.exists() and (p.stem in builtin_standard_names()) and (
+            p.suffix in ("", ".toml") and (len(p.parts) == 1 or p.parent.name == "standards")):
+        # "naiman", "naiman.toml" or the README's data/standards/naiman.toml outside a checkout
+        return load_standard(builtin_standard_text(p.stem), f"内置标准 {p.stem}")
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(f"找不到评查标准文件 {p}") from None
+        names = "、".join(builtin_standard_names())
+        raise InputError(f"找不到评查标准文件 {p}（内置标准可直接写名称：{names}）") from None
     except UnicodeDecodeError:
         raise InputError(f"评查标准文件 {p} 不是 UTF-8 编码的文本，请另存为 UTF-8") from None
     try:

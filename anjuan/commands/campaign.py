@@ -14,7 +14,7 @@ from ..cli import cli, console
 @click.option("--name", required=True, help="评查活动名称，如“2024年度行政处罚案卷评查”。")
 @click.option("--year", type=int, help="评查年度（默认从名称中识别）。")
 @click.option("--organiser", default="", help="组织单位，如“××县司法局”。")
-@click.option("--standard", "standard_path", type=click.Path(dir_okay=False), help="评查标准 TOML 文件（默认使用内置通用标准）。")
+@click.option("--standard", "standard_path", help="评查标准：TOML 文件，或内置标准名称 default（通用标准，默认）、naiman（奈曼旗五要点标准）。")
 def init(campaign_db, name, year, organiser, standard_path):
     """新建评查活动数据库。
 
@@ -44,6 +44,10 @@ def _load_any(source: str):
     from ..campaign import read_standard_file
 
     p = Path(source)
+    if not p.exists() and "://" not in source and p.suffix.lower() in (".db", ".sqlite", ".sqlite3"):
+        from ..errors import InputError
+
+        raise InputError(f"找不到文件 {p}")
     if p.suffix.lower() in (".db", ".sqlite", ".sqlite3") or "://" in source:
         from ..campaign import campaign_info
         from ..db import open_database
@@ -54,6 +58,24 @@ def _load_any(source: str):
         finally:
             db.engine.dispose()
     return read_standard_file(p)
+
+
+@standard.command("list")
+def standard_list():
+    """列出内置的评查标准。
+
+    \b
+    示例：anjuan standard list
+    """
+    from scoring import load_standard
+
+    from ..campaign import builtin_standard_names, builtin_standard_text
+
+    out = console()
+    for name in builtin_standard_names():
+        std = load_standard(builtin_standard_text(name))
+        out.print(f"{name:10} {std.name}（{std.version}，{len(std.items)} 个条目）", markup=False)
+    out.print("用法：anjuan init 评查.db --name … --standard 名称；anjuan standard show 名称")
 
 
 @standard.command("check")

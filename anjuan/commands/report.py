@@ -50,9 +50,13 @@ def report(campaign_db, outdir, formats, public, deadline, templates_dir, thresh
         raise AnjuanError(str(exc)) from None
     due = None
     if deadline:
+        import re
+
         try:
             due = date.fromisoformat(deadline.strip())
         except ValueError:
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", deadline.strip()):
+                raise AnjuanError(f"整改期限“{deadline}”不是实际存在的日期，请检查月份和日") from None
             raise AnjuanError(f"整改期限“{deadline}”格式不对，应为 年-月-日，例如 2025-03-31") from None
     if templates_dir and not Path(templates_dir).is_dir():
         raise AnjuanError(f"模板目录 {templates_dir} 不存在或不是目录")
@@ -62,6 +66,11 @@ def report(campaign_db, outdir, formats, public, deadline, templates_dir, thresh
 
     err = console(stderr=True)
     db = open_database(campaign_db)
+    from ..db import ROLE_CAMPAIGN, database_role
+
+    if database_role(db) != ROLE_CAMPAIGN:
+        db.close()
+        raise AnjuanError(f"{campaign_db} 是评查人员的数据包，不是评查活动数据库；请先用 anjuan merge 合并到评查活动数据库，再出具通报")
     try:
         if err.is_terminal:
             with err.status("正在读取评查结果……"):

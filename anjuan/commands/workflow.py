@@ -172,6 +172,9 @@ def status(campaign_db, as_json):
     from ..status import campaign_status
 
     db = _open(campaign_db)
+    from ..db import ROLE_PACKAGE, database_role
+
+    package_of = db.meta("package_reviewer_name") if database_role(db) == ROLE_PACKAGE else None
     st = campaign_status(db)
     extra = None
     try:
@@ -209,6 +212,8 @@ def status(campaign_db, as_json):
     for r in st.reviewers:
         t2.add_row(r.reviewer, r.unit or "—", "组长" if r.role == "lead" else "评查员", str(r.assigned), str(r.draft), str(r.submitted), score(r.mean_score))
     out = console()
+    if package_of:
+        out.print(f"[yellow]这是评查人员“{package_of}”的离线数据包，只含分配给他的案卷；全局进度请看评查活动数据库。[/]")
     out.print(t1)
     out.print(t2)
     if extra is not None:

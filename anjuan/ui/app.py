@@ -22,7 +22,7 @@ from ..errors import AnjuanError
 from ..lead import QueueEntry
 from ..reviewing import CaseRow, resolve_reviewer
 from .dialogs import ErrorDialog, HelpDialog
-from .palette import WorkbenchCommands, ordered_keys
+from .palette import ChinesePalette, WorkbenchCommands, ordered_keys
 from .screens.case_list import CaseListScreen
 from .screens.dashboard import DashboardScreen
 from .screens.scoring import ScoringScreen
@@ -110,7 +110,7 @@ class AnjuanApp(App[None]):
     def action_command_palette(self) -> None:
         if self.use_command_palette and not CommandPalette.is_open(self):
             hint = "输入案号合议或打开案卷" if self.dashboard is not None else "输入案号打开案卷"
-            self.push_screen(CommandPalette(placeholder=f"{hint}，或输入操作名称……", id="--command-palette"))
+            self.push_screen(ChinesePalette(placeholder=f"{hint}，或输入操作名称……", id="--command-palette"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # Quitting and help are the screens' own commands (from their bindings) in the palette.

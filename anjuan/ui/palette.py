@@ -7,10 +7,13 @@ from collections.abc import Iterator
 from functools import partial
 from typing import TYPE_CHECKING
 
+from rich.align import Align
+from rich.text import Text
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.markup import escape
 from textual.screen import Screen
+from textual.widgets.option_list import Option
 
 from .screens.case_list import natural, searchable
 
@@ -97,3 +100,25 @@ class WorkbenchCommands(Provider):
             # Slightly falling scores keep the files in 案号 order.
             yield Hit(0.9 - n / 10_000, escape(label), partial(self.workbench.open_case, row.case_id),
                       text=label, help=f"{row.agency}　{row.status}")
+
+
+class ChinesePalette(CommandPalette):
+    """The command palette, saying 没有找到 instead of Textual's English "No matches found".
+
+    Textual has no setting for that line, so the countdown that shows it is repeated here with
+    our wording (Textual is pinned to an exact version in pyproject.toml).
+    """
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        self._stop_no_matches_countdown()
+
+        def _show_no_matches() -> None:
+            if search_value:
+                self.query_one(CommandList).add_option(
+                    Option(Align.center(Text("没有找到匹配的案卷或操作", style="not bold")),
+                           disabled=True, id=self._NO_MATCHES))
+                self._list_visible = True
+            else:
+                self._list_visible = False
+
+        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, _show_no_matches)
