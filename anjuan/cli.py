@@ -16,6 +16,12 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 HELP_TEXT = "显示本说明并退出。"
 
 
+def _chinese_help(text: str) -> str:
+    return (text.replace("[required]", "[必填]").replace("[default: ", "[默认：")
+            .replace("Usage: ", "用法：").replace("Options:", "选项：").replace("Commands:", "命令：")
+            .replace("[OPTIONS]", "[选项]").replace("COMMAND [ARGS]...", "命令 [参数]..."))
+
+
 class AnjuanCommand(click.Command):
     def get_help_option(self, ctx):
         opt = super().get_help_option(ctx)
@@ -23,10 +29,16 @@ class AnjuanCommand(click.Command):
             opt.help = HELP_TEXT
         return opt
 
+    def get_help(self, ctx) -> str:
+        return _chinese_help(super().get_help(ctx))
+
 
 class AnjuanGroup(click.Group):
     command_class = AnjuanCommand
     group_class = type  # subgroups are AnjuanGroups too
+
+    def get_help(self, ctx) -> str:
+        return _chinese_help(super().get_help(ctx))
 
     def get_help_option(self, ctx):
         opt = super().get_help_option(ctx)
@@ -79,6 +91,7 @@ _USAGE_PATTERNS = [
     (r"Missing option '([^']+)'.*", r"缺少必填选项 \1"),
     (r"Missing argument '([^']+)'.*", r"缺少参数 \1"),
     (r"No such option: (\S+).*", r"没有选项 \1"),
+    (r"No such option '([^']+)'.*", r"没有选项 \1"),
     (r"No such command '([^']+)'.*", r"没有命令“\1”"),
     (r"Invalid value for '([^']+)': (.*)", r"\1 的值无效：\2"),
     (r"Got unexpected extra arguments? \((.*)\)", r"多余的参数：\1"),
@@ -90,21 +103,29 @@ def usage_message(text: str) -> str:
     """Click's usage errors in Chinese (the common ones; others pass through unchanged)."""
     import re
 
+    text = re.sub(r"'([^']+)' / '([^']+)'", r"'\2'", text)  # '-o' / '--output' → '--output'
     for pattern, repl in _USAGE_PATTERNS:
         if re.fullmatch(pattern, text, flags=re.S):
             text = re.sub(pattern, repl, text, flags=re.S)
             break
     text = text.replace("is not a valid float", "不是有效的数字").replace("is not a valid integer", "不是有效的整数")
     text = re.sub(r"'(.*?)' is not one of (.*)\.", r"“\1”不在可选值 \2 之中", text)
-    return text.replace("does not exist", "不存在").replace("Path ", "路径 ").replace("File ", "文件 ")
+    text = re.sub(r"(?:Directory|File|Path) '(.*?)' is a file", r"“\1”是文件，这里应为目录", text)
+    text = re.sub(r"(?:Directory|File|Path) '(.*?)' is a directory", r"“\1”是目录，这里应为文件", text)
+    text = re.sub(r"(?:Directory|File|Path) '(.*?)' does not exist", r"“\1”不存在", text)
+    return text
 
 
 def main() -> None:
     from . import commands  # noqa: F401  (registers the commands)
 
     debug = "--debug" in sys.argv or os.environ.get("ANJUAN_DEBUG") == "1"
+    # --debug is accepted anywhere on the line (anjuan status x.db --debug), as users type it.
+    args = sys.argv[1:]
+    if "--debug" in args[1:]:
+        args = ["--debug"] + [a for a in args if a != "--debug"]
     try:
-        cli.main(standalone_mode=False, prog_name="anjuan")
+        cli.main(args=args, standalone_mode=False, prog_name="anjuan")
     except click.exceptions.Abort:
         console(stderr=True).print("已取消。")
         sys.exit(1)

@@ -77,3 +77,21 @@ def test_shipped_standards_are_valid():
         r = run("standard", "check", str(Path(__file__).parent.parent / "data" / "standards" / f"{name}.toml"))
         assert r.returncode == 0, r.stderr
         assert r.stdout.startswith("校验通过")
+
+
+def test_usage_errors_are_chinese_and_exit_1(tmp_path):
+    r = run("sample", "x.db", "--ratio", "abc", "--seed", "1", cwd=tmp_path)
+    assert r.returncode == 1
+    assert r.stderr.strip() == "错误：--ratio 的值无效：'abc' 不是有效的数字（用法见 anjuan sample --help）"
+    r = run("status", "x.db", "--foo", cwd=tmp_path)
+    assert r.stderr.strip() == "错误：没有选项 --foo（用法见 anjuan status --help）"
+    r = run("init", cwd=tmp_path)
+    assert r.returncode == 1 and "缺少参数 CAMPAIGN.db" in r.stderr
+    r = run("status", "nope.db", "--debug", cwd=tmp_path)  # --debug after the command works too
+    assert "Traceback" in r.stderr
+
+
+def test_help_is_chinese():
+    out = CliRunner().invoke(cli, ["sample", "--help"], prog_name="anjuan").output
+    assert out.startswith("用法：anjuan sample [选项] CAMPAIGN.db")
+    assert "[必填]" in out and "显示本说明并退出。" in out and "[required]" not in out
