@@ -582,6 +582,8 @@ def import_answers(db: Database, path: str | Path, reviewer_name: str | None,
             else:
                 case_of[r.row] = case
         if unresolved:
+            role = conn.execute(select(m.Meta.__table__.c.value).where(m.Meta.__table__.c.key == "role")).scalar()
+            is_package = role == "package"
             agencies = {_norm(a) for a in conn.execute(select(m.Agency.__table__.c.name)).scalars()}
             existing = _existing_case_keys(conn, set(unresolved))
             bad_agency: dict[str, list[int]] = {}
@@ -591,6 +593,10 @@ def import_answers(db: Database, path: str | Path, reviewer_name: str | None,
                 elif (_norm(agency), _norm(case_no)) in existing:
                     problems.append(sheet.problem(rows[0], "case_no", (
                         f"案号“{case_no}”（{agency}）未分配给“{reviewer.name}”，不能导入其评查结论{_count(len(rows))}")))
+                elif is_package:
+                    problems.append(sheet.problem(rows[0], "case_no", (
+                        f"本数据包中没有执法机关“{agency}”案号为“{case_no}”的案卷：数据包只含分配给“{reviewer.name}”的案卷，"
+                        f"该案卷可能分配给了其他评查人员，或案号有误{_count(len(rows))}")))
                 else:
                     problems.append(sheet.problem(rows[0], "case_no", (
                         f"执法机关“{agency}”没有案号为“{case_no}”的案卷{_count(len(rows))}")))

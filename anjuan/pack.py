@@ -49,6 +49,8 @@ def pack(db: Database, reviewer_name: str, out: str | Path) -> PackResult:
     with db.session() as src:
         n_files = len(src.execute(case_ids).all())
         if n_files == 0:
+            if reviewer.role == m.ROLE_LEAD:
+                raise WorkflowError(f"“{reviewer.name}”是组长，不参加案卷分配，没有需要打包的案卷；组长直接用 anjuan review 打开评查活动数据库")
             raise WorkflowError(f"“{reviewer.name}”还没有分配案卷，请先运行 anjuan assign")
     target = create_database(out, ROLE_PACKAGE)
     try:

@@ -41,15 +41,22 @@ def read_table(path: Path) -> list[list[str]]:
     if not path.exists():
         raise InputError(f"找不到文件 {path}")
     suffix = path.suffix.lower()
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head[:5] == b"%PDF-":
+        raise InputError(f"{path.name} 是 PDF 文件，不是电子表格，请提供 Excel（.xlsx）或 CSV 文件")
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         from python_calamine import CalamineWorkbook
 
+        if head[:4] != b"PK\x03\x04" and head != b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+            raise InputError(f"{path.name} 不是有效的 Excel 文件（内容不是 Excel 格式，可能已损坏或改了扩展名），"
+                             "请用 Excel 打开后另存为 .xlsx")
         try:
             wb = CalamineWorkbook.from_path(str(path))
             sheet = wb.get_sheet_by_index(0)
             return [[cell_text(c) for c in row] for row in sheet.to_python(skip_empty_area=False)]
-        except Exception as exc:  # noqa: BLE001 - calamine raises several types for bad files
-            raise InputError(f"{path.name} 不是有效的 Excel 文件（{exc}）") from None
+        except Exception:  # noqa: BLE001 - calamine raises several types for bad files
+            raise InputError(f"{path.name} 无法读取，Excel 文件可能已损坏，请用 Excel 打开后另存为 .xlsx") from None
     if suffix in (".csv", ".txt"):
         text = decode_bytes(path.read_bytes(), path.name)
         return [row for row in csv.reader(io.StringIO(text))]
