@@ -150,14 +150,22 @@ def write_reviewer_list(folder: Path) -> Path:
     return path
 
 
-def simulate_reviews(db: Database, reviewer_name: str, fraction: float, rng: random.Random, submit: bool = True) -> int:
-    """Score a share of a reviewer's files as a careful reviewer might (demo data only)."""
+def simulate_reviews(db: Database, reviewer_name: str, fraction: float, rng: random.Random, submit: bool = True,
+                     only_reviewed_by_others: bool = False) -> int:
+    """Score a share of a reviewer's files as a careful reviewer might (demo data only).
+
+    With only_reviewed_by_others, score just the double-reviewed files the other reviewer has
+    already submitted, so the lead finds agreeing files and files waiting for 合议."""
     std = campaign_info(db).standard
     with db.session() as s:
         rid = s.scalar(select(m.Reviewer.id).where(m.Reviewer.name == reviewer_name))
         files = s.execute(
             select(m.CaseFile.id, m.CaseFile.kind).join(m.Assignment, m.Assignment.case_id == m.CaseFile.id)
             .where(m.Assignment.reviewer_id == rid).order_by(m.CaseFile.case_no)).all()
+        if only_reviewed_by_others:
+            done = set(s.scalars(select(m.Review.case_id).where(
+                (m.Review.reviewer_id != rid) & (m.Review.status == m.STATUS_SUBMITTED))))
+            files = [f for f in files if f.id in done]
         chosen = files[: round(len(files) * fraction)]
         reviews, answers, history = [], [], []
         for case_id, kind in chosen:
@@ -228,6 +236,7 @@ def build_demo(folder: Path, progress=None) -> DemoResult:
         assign(db, seed="20240601", double=0.2)
         simulate_reviews(db, "陈立新", 0.6, rng)
         simulate_reviews(db, "刘建国", 0.5, rng)
+        simulate_reviews(db, "王敏", 1.0, rng, only_reviewed_by_others=True)
     finally:
         db.close()
     files = getattr(report, "total", None) or sum(a.files for a in AGENCIES)
