@@ -19,7 +19,11 @@ class ScorePanel(Static):
         self.set_class(not result.unanswered, "-complete")
         grade_style = "$error" if result.vetoed or result.grade == standard.fail_band.name else (
             "$success" if result.grade == standard.top_band.name else "$warning")
-        lines = [f"得分 [b]{points(result.score)}[/b]　等级 [b {grade_style}]{escape(result.grade)}[/]"]
+        if result.answered == 0:
+            lines = ["得分 [b]—[/b]　等级 [b]—[/b]　[dim]尚未开始评查[/]"]
+        else:
+            provisional = "　[dim]暂计[/]" if result.unanswered else ""
+            lines = [f"得分 [b]{points(result.score)}[/b]　等级 [b {grade_style}]{escape(result.grade)}[/]{provisional}"]
         if result.unanswered:
             lines.append(f"[$warning]未评 {len(result.unanswered)} 项[/]（共 {result.applicable} 项）")
         else:
