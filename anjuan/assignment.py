@@ -42,12 +42,13 @@ class _Slot:
 @dataclass
 class AssignResult:
     seed: str
-    new: int
+    new: int  # new assignments (a double-reviewed file counts twice)
+    new_files: int  # files assigned for the first time
     by_reviewer: dict[str, list[str]]  # reviewer name → case numbers (all of theirs, sorted)
     loads: dict[str, int]
 
     def to_json(self) -> dict:
-        return {"seed": self.seed, "new_assignments": self.new, "reviewers": self.by_reviewer}
+        return {"seed": self.seed, "new_assignments": self.new, "new_files": self.new_files, "reviewers": self.by_reviewer}
 
 
 def assign(db: Database, seed: str, double: float = 0.0) -> AssignResult:
@@ -115,7 +116,7 @@ def assign(db: Database, seed: str, double: float = 0.0) -> AssignResult:
                 by_reviewer[names[rid]].append(case_no)
         for v in by_reviewer.values():
             v.sort()
-    return AssignResult(seed, len(rows), by_reviewer, {names[k]: v for k, v in load.items()})
+    return AssignResult(seed, len(rows), len(new_files), by_reviewer, {names[k]: v for k, v in load.items()})
 
 
 def _rebalance(placed, slots, reviewers, load, taken) -> None:

@@ -137,7 +137,9 @@ def assign(campaign_db, seed, double, as_json):
         return
     from rich.table import Table
 
-    table = Table(title=f"分配结果（本次新分配 {result.new} 件）", title_justify="left")
+    files, doubles = result.new_files, result.new - result.new_files
+    what = f"本次分配 {files} 卷" + (f"，其中 {doubles} 卷双人评查，共 {result.new} 人次" if doubles else "")
+    table = Table(title=f"分配结果（{what}；下表为每人全部案卷数）", title_justify="left")
     table.add_column("评查人员")
     table.add_column("案卷数", justify="right")
     for name, cases in result.by_reviewer.items():
