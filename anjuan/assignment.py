@@ -84,7 +84,14 @@ def assign(db: Database, seed: str, double: float = 0.0) -> AssignResult:
         if n_double:
             if len(reviewers) < 2:
                 raise WorkflowError("双人评查至少需要两名评查人员")
-            chosen = sorted(new_files, key=lambda f: _h(seed, "double", f.name, f.case_no))[:n_double]
+            # Only files two reviewers may score (after 回避) can be double-reviewed.
+            able = [f for f in new_files
+                    if sum(not conflicted(r, f.agency_id, f.name) for r in reviewers) >= 2]
+            if len(able) < n_double:
+                raise WorkflowError(
+                    f"双人评查需要 {n_double} 卷，但受回避限制只有 {len(able)} 卷有两名可评查人员；"
+                    "请降低 --double 比例或增加其他单位的评查人员")
+            chosen = sorted(able, key=lambda f: _h(seed, "double", f.name, f.case_no))[:n_double]
             slots.extend(_Slot(f.id, f.case_no, f.agency_id, f.name, 2, _h(seed, f.name, f.case_no, "2")) for f in chosen)
 
         def eligible(slot: _Slot) -> list:
