@@ -267,7 +267,7 @@ def test_double_review_only_where_two_reviewers_may_score(campaign):
     add_catalog(campaign, simple_catalog({"县甲局": 2, "县乙局": 6}))
     add_reviewer(campaign, "甲一", "县甲局")
     add_reviewer(campaign, "甲二", "县甲局")
-    add_reviewer(campaign, "乙一", "县乙局")
+    add_reviewer(campaign, "丙", "县司法局")
     draw_sample(campaign, seed="1", ratio=1)
     result = assign(campaign, seed="1", double=0.5)
     assert (result.new_files, result.new) == (8, 12)
@@ -275,6 +275,6 @@ def test_double_review_only_where_two_reviewers_may_score(campaign):
     with campaign.session() as s:
         per_case = dict(s.execute(select(m.CaseFile.case_no, func.count()).join(
             m.Assignment, m.Assignment.case_id == m.CaseFile.id).group_by(m.CaseFile.case_no)).all())
-    # Only 乙一 may score 县甲局's files, so none of them is double-reviewed.
+    # Only 丙 may score 县甲局's files, so none of them is double-reviewed.
     assert [per_case[f"县甲罚〔2024〕{i}号"] for i in (1, 2)] == [1, 1]
     assert sum(n == 2 for n in per_case.values()) == 4
