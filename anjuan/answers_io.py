@@ -268,11 +268,34 @@ def _write_xlsx(path: Path, rows: list[list]) -> None:
     wb.close()
 
 
-def export_answers(db: Database, out: str | Path, reviewer_name: str | None = None) -> ExportReport:
+def _template_rows(db: Database, std: Standard, reviewer_id: str, answered: list[list]) -> list[list]:
+    """Every applicable item of every file assigned to the reviewer: answered rows as they are,
+    the others with an empty 结论 to fill in."""
+    cf, ag, asg, rr = m.CaseFile.__table__, m.Agency.__table__, m.Assignment.__table__, m.Reviewer.__table__
+    with db.session() as s:
+        name = s.scalar(select(rr.c.name).where(rr.c.id == reviewer_id))
+        files = s.execute(select(ag.c.name, cf.c.case_no, cf.c.kind).select_from(
+            asg.join(cf, cf.c.id == asg.c.case_id).join(ag, ag.c.id == cf.c.agency_id))
+            .where(asg.c.reviewer_id == reviewer_id).order_by(ag.c.name, cf.c.case_no)).all()
+    have = {(r[1], r[0], r[2]): r for r in answered}
+    status = {(r[1], r[0]): r[9] for r in answered}
+    rows = []
+    for agency, case_no, kind in files:
+        for item in std.items_for(kind or ""):
+            row = have.get((agency, case_no, item.id))
+            rows.append(row or [case_no, agency, item.id, "", None, "", "", item.text, name,
+                                status.get((agency, case_no), STATUS_LABELS[None])])
+    return rows
+
+
+def export_answers(db: Database, out: str | Path, reviewer_name: str | None = None,
+                   template: bool = False) -> ExportReport:
     """Write answers to `out` (.csv or .xlsx), one row per answered item.
 
     With a reviewer name: that reviewer's own reviews. Without: a reviewer package's own
     reviewer, or on a campaign database every reviewer's original (not final) reviews.
+    With template, every applicable item of the reviewer's files gets a row (empty 结论 where
+    not answered yet), ready to fill in and import.
     """
     out = Path(out)
     suffix = out.suffix.lower()
@@ -285,6 +308,10 @@ def export_answers(db: Database, out: str | Path, reviewer_name: str | None = No
     if reviewer_name or database_role(db) == ROLE_PACKAGE:
         reviewer_id = resolve_reviewer(db, reviewer_name).id
     rows = _export_rows(db, std, reviewer_id)
+    if template:
+        if reviewer_id is None:
+            raise InputError("生成录入模板须指定评查人员（--reviewer），或在评查人员的数据包上运行")
+        rows = _template_rows(db, std, reviewer_id, rows)
     tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp{suffix}")
     try:
         if suffix == ".csv":
@@ -475,8 +502,9 @@ def _check_row(sheet: _Sheet, std: Standard, r: _Row, case: _Case | None,
         if item_id is None:
             bad("item", f"评查标准中没有条目“{c['item']}”")
     item = std.item(item_id) if item_id else None
-    if item is not None and case is not None and not item.applies(case.kind or None):
-        bad("item", f"条目“{item_id}”不适用于“{case.kind}”类案卷（案号 {case.case_no}）")
+    if item is not None and case is not None and not item.applies(case.kind):
+        kind = f"“{case.kind}”类案卷" if case.kind else "未填写案件类别的案卷（只适用各类别通用的条目）"
+        bad("item", f"条目“{item_id}”不适用于{kind}（案号 {case.case_no}）")
 
     verdict = _norm(c["verdict"]).replace(" ", "")
     if not verdict:
@@ -543,8 +571,11 @@ def import_answers(db: Database, path: str | Path, reviewer_name: str | None,
     Raises InputError listing every problem (nothing written) when any row is wrong.
     """
     sheet = read_sheet(path)
+    # Rows of a template (answers export --template) not filled in yet are not answers.
+    sheet.rows = [r for r in sheet.rows if any(
+        r.cells.get(k) for k in ("verdict", "deducted", "note", "page_ref"))]
     if not sheet.rows:
-        raise InputError(f"{sheet.name} 中没有评查结论（表头以下均为空行）")
+        raise InputError(f"{sheet.name} 中没有评查结论（“结论”列均为空）")
     std = campaign_info(db).standard
     reviewer = resolve_reviewer(db, reviewer_name)
     report = ImportReport(sheet.name, reviewer.name, rows=len(sheet.rows))

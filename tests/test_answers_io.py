@@ -545,3 +545,46 @@ def test_cli_error_exit_code_and_one_line(camp, tmp_path):
     db.close()
     r = run("answers", "export", str(camp), "-o", str(tmp_path / "x.txt"))
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and "请使用 .csv 或 .xlsx" in r.stderr
+
+
+def test_template_export_then_fill_in_and_import(tmp_path):
+    """--template lists every applicable item; filled rows import, untouched rows are skipped."""
+    import csv as _csv
+
+    from anjuan.answers_io import export_answers, import_answers
+    from anjuan.campaign import campaign_info, init_campaign
+    from anjuan.reviewing import list_assigned, resolve_reviewer, review_state
+    from tests.conftest import add_catalog, simple_catalog
+
+    db = init_campaign(tmp_path / "t.db", "模板测试")
+    add_catalog(db, simple_catalog({"县甲局": 2}))
+    add_reviewer(db, "王敏", "县司法局")
+    draw_sample(db, seed="1", ratio=1)
+    assign(db, seed="1")
+    std = campaign_info(db).standard
+    out = tmp_path / "模板.csv"
+    rep = export_answers(db, out, "王敏", template=True)
+    n_items = len(std.items_for("行政处罚"))
+    assert rep.rows == 2 * n_items
+    with open(out, encoding="utf-8-sig", newline="") as fh:
+        rows = list(_csv.reader(fh))
+    assert rows[0][:7] == ["案号", "执法机关", "条目编号", "结论", "扣分", "问题描述", "卷内页码"]
+    assert all(r[3] == "" for r in rows[1:])
+    first_case = rows[1][0]
+    for r in rows[1:]:
+        if r[0] == first_case:
+            r[3] = "符合"
+    pick = next(r for r in rows[1:] if r[0] == first_case and r[2] == "ZT-06")
+    pick[3], pick[4], pick[5] = "扣分", "1", "执法证号未注明"
+    with open(out, "w", encoding="utf-8-sig", newline="") as fh:
+        _csv.writer(fh).writerows(rows)
+    result = import_answers(db, out, "王敏", submit=True)
+    assert result.submitted == 1
+    wang = resolve_reviewer(db, "王敏")
+    done = [r for r in list_assigned(db, wang.id) if r.case_no == first_case][0]
+    state = review_state(db, done.review_id)
+    assert state.status == "submitted" and len(state.answers) == n_items
+    assert state.answers["ZT-06"].deducted == 1.0
+    other = [r for r in list_assigned(db, wang.id) if r.case_no != first_case][0]
+    assert other.status == "未评"
+    db.engine.dispose()

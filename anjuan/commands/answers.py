@@ -24,7 +24,8 @@ def answers():
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="导出文件：.csv（UTF-8，Excel 可直接打开）或 .xlsx。")
 @click.option("--reviewer", "reviewer_name", help="只导出这位评查人员的评查结论。")
-def export_cmd(db_file, output, reviewer_name):
+@click.option("--template", is_flag=True, help="生成录入模板：该评查人员每卷每个适用条目一行，未评的“结论”留空，填好后用 answers import 导入。")
+def export_cmd(db_file, output, reviewer_name, template):
     """导出评查结论。
 
     \b
@@ -32,13 +33,14 @@ def export_cmd(db_file, output, reviewer_name):
     全部评查人员的原始评查结论（含“评查人员”列）。已存在的同名文件将被覆盖。
     示例：anjuan answers export 王敏.db -o 王敏评查结论.xlsx
           anjuan answers export 2024评查.db -o 全部评查结论.csv
+          anjuan answers export 王敏.db -o 王敏录入模板.xlsx --template
     """
     from ..answers_io import export_answers
     from ..db import open_database
 
     db = open_database(db_file)
     try:
-        rep = export_answers(db, output, reviewer_name)
+        rep = export_answers(db, output, reviewer_name, template)
     finally:
         db.close()
     who = "、".join(rep.reviewers) if rep.reviewers else "—"
