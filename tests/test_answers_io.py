@@ -579,7 +579,7 @@ def test_template_export_then_fill_in_and_import(tmp_path):
     with open(out, "w", encoding="utf-8-sig", newline="") as fh:
         _csv.writer(fh).writerows(rows)
     result = import_answers(db, out, "王敏", submit=True)
-    assert result.submitted == 1
+    assert result.submitted == [f"县甲局 {first_case}"]
     wang = resolve_reviewer(db, "王敏")
     done = [r for r in list_assigned(db, wang.id) if r.case_no == first_case][0]
     state = review_state(db, done.review_id)
