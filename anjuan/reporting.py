@@ -32,10 +32,17 @@ BATCHED = {"yield_per": 10_000}  # rows come from the driver in batches, not one
 
 
 def load_bulletin(db: Database, today: date | None = None, deadline: date | None = None,
-                  public: bool = False, threshold: float = DEFAULT_THRESHOLD) -> BulletinData:
-    """The bulletin data of a campaign database (final reviews only)."""
+                  public: bool = False, threshold: float = DEFAULT_THRESHOLD,
+                  organiser: str | None = None) -> BulletinData:
+    """The bulletin data of a campaign database (final reviews only); `organiser` overrides the
+    organising body recorded at `anjuan init` (it signs the bulletin)."""
+    from dataclasses import replace
+
     with paused_gc():
-        return build_bulletin(read_inputs(db, threshold), today or date.today(), deadline, public)
+        inputs = read_inputs(db, threshold)
+        if organiser:
+            inputs = replace(inputs, organiser=organiser.strip())
+        return build_bulletin(inputs, today or date.today(), deadline, public)
 
 
 def read_inputs(db: Database, threshold: float = DEFAULT_THRESHOLD) -> ReportInputs:

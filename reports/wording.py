@@ -110,7 +110,7 @@ def addressee() -> str:
 
 
 def intro(data: md.BulletinData) -> str:
-    who = data.organiser
+    who = data.organiser or "我局"
     std = f"《{data.standard.name}》（{data.standard.version}版）" if data.standard.version else f"《{data.standard.name}》"
     return (f"为进一步规范行政执法行为，提升行政执法案卷质量，{who}组织开展了{data.campaign}。"
             f"本次评查依据{std}，采取随机抽取案卷、逐卷逐项评查的方式进行。现将评查结果通报如下：")
@@ -252,7 +252,7 @@ def agreement_text(data: md.BulletinData) -> list[str]:
 
 
 def agency_intro(data: md.BulletinData, entry: md.AgencyEntry) -> str:
-    who = data.organiser
+    who = data.organiser or "我局"
     return (f"根据{data.campaign}工作安排，{who}从你单位案卷目录{entry.catalog}卷中随机抽取{entry.sampled}卷进行了评查。"
             "现将评查情况反馈如下：")
 

@@ -23,7 +23,8 @@ FORMATS_HELP = "xlsx,docx,html,md,json"
               help="自定义模板目录：其中与内置模板同名的文件（如 bulletin.html.j2、_style.css）优先使用。")
 @click.option("--threshold", type=float, default=5.0, show_default=True,
               help="双人评查两人得分相差超过此分数即视为不一致、待合议（与 anjuan merge 一致）。")
-def report(campaign_db, outdir, formats, public, deadline, templates_dir, threshold):
+@click.option("--organiser", default=None, help="落款的组织单位，如“××县司法局”（默认用 anjuan init 时登记的）。")
+def report(campaign_db, outdir, formats, public, deadline, templates_dir, threshold, organiser):
     """出具评查结果通报和各执法机关反馈意见书（Excel、Word、HTML、Markdown、JSON）。
 
     只统计已有最终评查结果的案卷：尚未完成评查的列为“未完成”，双人评查意见不一致的列为“待合议”。
@@ -68,15 +69,20 @@ def report(campaign_db, outdir, formats, public, deadline, templates_dir, thresh
     db = open_database(campaign_db)
     from ..db import ROLE_CAMPAIGN, database_role
 
+    if not organiser:
+        from ..campaign import campaign_info
+
+        if not campaign_info(db).organiser:
+            err.print("[yellow]提示：[/]评查活动未登记组织单位，通报正文以“我局”代称、落款为空；可加 --organiser “××县司法局”。")
     if database_role(db) != ROLE_CAMPAIGN:
         db.close()
         raise AnjuanError(f"{campaign_db} 是评查人员的数据包，不是评查活动数据库；请先用 anjuan merge 合并到评查活动数据库，再出具通报")
     try:
         if err.is_terminal:
             with err.status("正在读取评查结果……"):
-                data = load_bulletin(db, today, due, public, threshold)
+                data = load_bulletin(db, today, due, public, threshold, organiser)
         else:
-            data = load_bulletin(db, today, due, public, threshold)
+            data = load_bulletin(db, today, due, public, threshold, organiser)
     finally:
         db.close()
 
