@@ -44,6 +44,10 @@ def export_cmd(db_file, output, reviewer_name, template):
     finally:
         db.close()
     who = "、".join(rep.reviewers) if rep.reviewers else "—"
+    if template:
+        console().print(f"已生成录入模板 {rep.path}：{rep.files} 卷，共 {rep.rows} 个条目（评查人员：{who}）。"
+                        "填写“结论”等列后用 anjuan answers import 导入；未填的行不导入。", markup=False)
+        return
     console().print(f"已导出 {rep.rows} 条评查结论（{rep.files} 份评查，评查人员：{who}）到 {rep.path}", markup=False)
 
 
