@@ -55,6 +55,7 @@ from .campaign import campaign_info
 from .db import ROLE_PACKAGE, Database, database_role
 from .errors import AnjuanError, InputError
 from .reviewing import STATUS_LABELS, StoredAnswer, resolve_reviewer, validate_answer
+from .tables import column_letter
 
 CORE_COLUMNS = ("案号", "执法机关", "条目编号", "结论", "扣分", "问题描述", "卷内页码")
 EXTRA_COLUMNS = ("条目内容", "评查人员", "状态")
@@ -160,16 +161,6 @@ def _guard(s: str) -> str:
 
 def _header_key(s: str) -> str:
     return "".join(_norm(s).split()).strip("*※△▲★☆:：")
-
-
-def column_letter(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def _fmt(x: float) -> str:

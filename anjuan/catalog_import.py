@@ -25,6 +25,7 @@ from pathlib import Path
 from . import models as m
 from .db import Database
 from .errors import InputError
+from .tables import column_letter
 
 # ---------------------------------------------------------------------------------------------
 # Column names
@@ -127,16 +128,6 @@ def _lookup_header(key: str) -> tuple[str, int] | None:
         # 决定日期(年月日), 案号(必填) …
         hit = _ALIAS.get(key[: key.rindex("(")].strip("*※△▲★☆:："))
     return hit
-
-
-def column_letter(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def normalise_kind(kind: str) -> str:

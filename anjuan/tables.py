@@ -37,6 +37,16 @@ def cell_text(v) -> str:
     return str(v)
 
 
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
 def read_table(path: Path) -> list[list[str]]:
     if not path.exists():
         raise InputError(f"找不到文件 {path}")
