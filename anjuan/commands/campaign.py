@@ -132,4 +132,4 @@ def standard_show(file, as_json):
             for d in i.deductions:
                 how = f"每处扣{d.points:g}分，扣完为止" if d.per_occurrence else f"扣{d.points:g}分"
                 node.add(f"[magenta]{how}[/]：{escape(d.text)}")
-    console().print(tree)
+    console().print(tree, soft_wrap=False)  # wrap long 依据 lines inside the tree instead of cutting them
