@@ -494,7 +494,7 @@ def _check_row(sheet: _Sheet, std: Standard, r: _Row, case: _Case | None,
             bad("item", f"评查标准中没有条目“{c['item']}”")
     item = std.item(item_id) if item_id else None
     if item is not None and case is not None and not item.applies(case.kind):
-        kind = f"“{case.kind}”类案卷" if case.kind else "未填写案件类别的案卷（只适用各类别通用的条目）"
+        kind = f"“{case.kind}”类案卷"
         bad("item", f"条目“{item_id}”不适用于{kind}（案号 {case.case_no}）")
 
     verdict = _norm(c["verdict"]).replace(" ", "")

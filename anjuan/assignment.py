@@ -132,7 +132,11 @@ def _rebalance(placed, slots, reviewers, load, taken) -> None:
     order = [r.id for r in reviewers]
     for _ in range(len(slots) * len(reviewers) + 1):
         # Ties by name, never by id: ids are random UUIDs and would break reproducibility.
-        hi = max(order, key=lambda r: (load[r], by_id[r].name))
+        # Only this round's files can move, so the busiest reviewer must hold one of them.
+        holders = {placed[(sl.case_id, sl.slot)] for sl in slots}
+        if not holders:
+            return
+        hi = max(holders, key=lambda r: (load[r], by_id[r].name))
         lo = min(order, key=lambda r: (load[r], by_id[r].name))
         if load[hi] - load[lo] <= 1:
             return

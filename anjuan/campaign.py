@@ -93,7 +93,7 @@ def campaign_info(db: Database) -> CampaignInfo:
     cached = db.__dict__.get("_campaign_info")
     if cached is not None:
         return cached
-    with db.session() as s:
+    with db.read_session() as s:
         camp = s.exec(select(m.Campaign)).first()
         if camp is None:
             raise DatabaseError(f"数据库 {db.label} 中没有评查活动，请先用 anjuan init 创建")

@@ -194,7 +194,7 @@ def list_conflicts(db: Database, threshold: float = DEFAULT_THRESHOLD) -> list[S
     if not outcomes:
         return []
     ids = list(outcomes)
-    with db.session() as s:
+    with db.read_session() as s:
         cases = _cases(s, ids)
         originals = _originals(s, ids)
         answers = _answers(s, [r.review_id for revs in originals.values() for r in revs[:2]])
@@ -211,7 +211,7 @@ def list_conflicts(db: Database, threshold: float = DEFAULT_THRESHOLD) -> list[S
 def item_differences(db: Database, case_id: str, threshold: float = DEFAULT_THRESHOLD) -> SideBySide:
     """A double-reviewed file's two submitted reviews side by side, item by item."""
     std = campaign_info(db).standard
-    with db.session() as s:
+    with db.read_session() as s:
         case = _cases(s, [case_id]).get(case_id)
         if case is None:
             raise AnjuanError("找不到该案卷")
@@ -384,7 +384,7 @@ def agreement_summary(db: Database) -> dict:
     "pairs", and "text": a short Chinese summary for `anjuan status`.
     """
     rv, rw, an = m.Review.__table__, m.Reviewer.__table__, m.Answer.__table__
-    with db.session() as s:
+    with db.read_session() as s:
         q = (select(rv.c.id, rv.c.case_id, rw.c.name, rv.c.score, rv.c.submitted_at)
              .select_from(rv.join(rw, rw.c.id == rv.c.reviewer_id))
              .where((rv.c.is_final == False) & (rv.c.status == m.STATUS_SUBMITTED)))  # noqa: E712

@@ -47,8 +47,17 @@ class Database:
             with s.begin():
                 yield s
 
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A transaction for reading only: on SQLite it does not take the write lock, so status
+        screens and reports keep working while a merge or an import is writing."""
+        bind = self.engine.execution_options(anjuan_read_only=True)
+        with Session(bind, expire_on_commit=False) as s:
+            with s.begin():
+                yield s
+
     def meta(self, key: str, default: str | None = None) -> str | None:
-        with self.session() as s:
+        with self.read_session() as s:
             row = s.get(m.Meta, key)
             return row.value if row else default
 

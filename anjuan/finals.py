@@ -62,7 +62,7 @@ def file_outcomes(db: Database, threshold: float = DEFAULT_THRESHOLD) -> dict[st
     """The outcome of every sampled file, keyed by case id."""
     rv, rw, an, asg, sc = (m.Review.__table__, m.Reviewer.__table__, m.Answer.__table__,
                            m.Assignment.__table__, m.SampledCase.__table__)
-    with db.session() as s:
+    with db.read_session() as s:
         sampled = [cid for (cid,) in s.execute(select(sc.c.case_id))]
         assigned: dict[str, int] = {}
         for (cid,) in s.execute(select(asg.c.case_id)):

@@ -68,7 +68,7 @@ def _case_heads(db: Database, case_ids: list[str]) -> dict[str, tuple[str, str, 
     """(案号, 执法机关, 案件名称) per file."""
     cf, ag = m.CaseFile.__table__, m.Agency.__table__
     out: dict[str, tuple[str, str, str]] = {}
-    with db.session() as s:
+    with db.read_session() as s:
         for i in range(0, len(case_ids), 500):
             q = (select(cf.c.id, cf.c.case_no, ag.c.name, cf.c.title)
                  .select_from(cf.join(ag, ag.c.id == cf.c.agency_id)).where(cf.c.id.in_(case_ids[i:i + 500])))
@@ -95,7 +95,7 @@ def final_scores(db: Database, outcomes: dict[str, FileOutcome]) -> list[AgencyS
     scores: dict[str, list[tuple[float, str]]] = {}
     sampled: dict[str, int] = {}
     conflicts: dict[str, int] = {}
-    with db.session() as s:
+    with db.read_session() as s:
         agency_of = dict(s.execute(select(sc.c.case_id, ag.c.name).select_from(
             sc.join(cf, cf.c.id == sc.c.case_id).join(ag, ag.c.id == cf.c.agency_id))).all())
         q = (select(rv.c.id, rv.c.case_id, rv.c.score, rv.c.grade).where(rv.c.status == m.STATUS_SUBMITTED))
@@ -150,7 +150,7 @@ def merge_history(db: Database, limit: int = 500) -> list[MergeEntry]:
     q = (select(log.c.merged_at, log.c.package_file, rw.c.name, log.c.summary)
          .select_from(log.outerjoin(rw, rw.c.id == log.c.reviewer_id))
          .order_by(log.c.merged_at.desc(), log.c.package_file).limit(limit))
-    with db.session() as s:
+    with db.read_session() as s:
         rows = s.execute(q).all()
     return [MergeEntry(_local_time(at or ""), package, name or "—", _summary_text(summary))
             for at, package, name, summary in rows]

@@ -206,6 +206,8 @@ class _Bound:
     def session(self) -> Iterator[Connection]:
         yield self._conn
 
+    read_session = session
+
 
 def _same_file(a: Path, b: Path | None) -> bool:
     if b is None:

@@ -52,7 +52,7 @@ def read_inputs(db: Database, threshold: float = DEFAULT_THRESHOLD) -> ReportInp
     ag, cf, sc, asg, rv, an, sb = (m.Agency.__table__, m.CaseFile.__table__, m.SampledCase.__table__,
                                    m.Assignment.__table__, m.Review.__table__, m.Answer.__table__,
                                    m.SamplingBatch.__table__)
-    with db.session() as s:
+    with db.read_session() as s:
         agency_names = dict(s.execute(select(ag.c.id, ag.c.name)).all())
         catalog = dict(s.execute(select(cf.c.agency_id, func.count()).group_by(cf.c.agency_id)).all())
         files = s.execute(

@@ -7,6 +7,7 @@ reviewer typed is lost if the terminal is killed right after it was shown as sav
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -93,13 +94,13 @@ class ReviewState:
 
 
 def reviewer_names(db: Database) -> list[str]:
-    with db.session() as s:
+    with db.read_session() as s:
         return list(s.scalars(select(m.Reviewer.name).order_by(m.Reviewer.name)))
 
 
 def resolve_reviewer(db: Database, name: str | None) -> m.Reviewer:
     """The reviewer to act as: the named one, or a package's own reviewer."""
-    with db.session() as s:
+    with db.read_session() as s:
         if name:
             r = s.scalars(select(m.Reviewer).where(m.Reviewer.name == name)).first()
             if r is None:
@@ -140,7 +141,7 @@ def list_assigned(db: Database, reviewer_id: str) -> list[CaseRow]:
         .order_by(ag.c.name, cf.c.case_no)
     )
     rows = []
-    with db.session() as s:
+    with db.read_session() as s:
         for cid, no, agency, title, party, kind, rid, status, score, grade, n in s.execute(q):
             label = STATUS_LABELS.get(status, "评查中")
             if status == m.STATUS_DRAFT and not n:
@@ -152,7 +153,7 @@ def list_assigned(db: Database, reviewer_id: str) -> list[CaseRow]:
 
 
 def case_detail(db: Database, case_id: str) -> CaseDetail:
-    with db.session() as s:
+    with db.read_session() as s:
         c = s.get(m.CaseFile, case_id)
         if c is None:
             raise AnjuanError("找不到该案卷")
@@ -198,7 +199,7 @@ def open_review(db: Database, case_id: str, reviewer_id: str) -> ReviewState:
 
 def review_state(db: Database, review_id: str) -> ReviewState:
     std = campaign_info(db).standard
-    with db.session() as s:
+    with db.read_session() as s:
         review = s.get(m.Review, review_id)
         return _state(s, std, review, _case_kind(s, review.case_id))
 
@@ -215,8 +216,8 @@ def validate_answer(std: Standard, kind: str, item_id: str, verdict: str, deduct
     if verdict == VETO and not item.veto:
         return f"条目 {item_id} 不是否决项，不能选择“否决”"
     if verdict == DEDUCT:
-        if deducted is None or deducted <= 0:
-            return "扣分应大于 0"
+        if deducted is None or not math.isfinite(deducted) or deducted <= 0:
+            return "扣分应为大于 0 的数"
         if deducted > item.points + 1e-9:
             return f"扣分 {deducted:g} 超过条目 {item_id} 的分值 {item.points:g}"
     return None
@@ -332,13 +333,13 @@ def reopen_review(db: Database, review_id: str, actor_id: str, reason: str) -> R
 
 
 def history(db: Database, review_id: str) -> list[m.AnswerHistory]:
-    with db.session() as s:
+    with db.read_session() as s:
         return list(s.scalars(select(m.AnswerHistory).where(m.AnswerHistory.review_id == review_id).order_by(m.AnswerHistory.at)))
 
 
 def progress(db: Database, reviewer_id: str) -> tuple[int, int]:
     """(submitted, assigned) for the reviewer's progress line."""
-    with db.session() as s:
+    with db.read_session() as s:
         assigned = s.scalar(select(func.count()).select_from(m.Assignment).where(m.Assignment.reviewer_id == reviewer_id)) or 0
         submitted = s.scalar(select(func.count()).select_from(m.Review).where(
             (m.Review.reviewer_id == reviewer_id) & (m.Review.status == m.STATUS_SUBMITTED) & (m.Review.is_final == False))) or 0  # noqa: E712

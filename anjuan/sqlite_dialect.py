@@ -30,16 +30,26 @@ def sqlite_engine(path: Path) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(conn):
-        # IMMEDIATE takes the write lock up front, so two writers wait instead of failing mid-way.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # IMMEDIATE takes the write lock up front, so two writers wait instead of failing mid-way;
+        # read-only sessions (Database.read_session) use a plain BEGIN and never wait for a writer.
+        if conn.get_execution_options().get("anjuan_read_only"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
 
 def checkpoint(engine: Engine) -> None:
-    """Fold the WAL into the main file, so a copied .db file is complete on its own."""
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    """Fold the WAL into the main file, so a copied .db file is complete on its own.
+
+    Runs on a raw DBAPI connection: inside the BEGIN IMMEDIATE our sessions open, SQLite refuses
+    a checkpoint ("database table is locked")."""
+    raw = engine.raw_connection()
+    try:
+        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        raw.close()
 
 
 def is_sqlite_file(path: Path) -> bool:

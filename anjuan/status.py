@@ -49,7 +49,7 @@ def campaign_status(db: Database) -> CampaignStatus:
                                m.Assignment.__table__, m.Review.__table__, m.Reviewer.__table__)
     orig = rv.c.is_final == False  # noqa: E712
     submitted = rv.c.status == m.STATUS_SUBMITTED
-    with db.session() as s:
+    with db.read_session() as s:
         agencies = {name: AgencyStatus(name) for (name,) in s.execute(select(ag.c.name).order_by(ag.c.name))}
         base = select(ag.c.name).select_from(cf.join(ag, ag.c.id == cf.c.agency_id))
         for name, n in s.execute(base.add_columns(func.count()).group_by(ag.c.name)):
@@ -95,7 +95,7 @@ def _add_finals(db: Database, agencies: dict[str, AgencyStatus]) -> None:
 
     outcomes = file_outcomes(db)
     cf, ag, rv = m.CaseFile.__table__, m.Agency.__table__, m.Review.__table__
-    with db.session() as s:
+    with db.read_session() as s:
         agency_of = dict(s.execute(select(cf.c.id, ag.c.name).select_from(
             m.SampledCase.__table__.join(cf, cf.c.id == m.SampledCase.__table__.c.case_id)
             .join(ag, ag.c.id == cf.c.agency_id))).all())

@@ -40,8 +40,9 @@ class Item:
     deductions: tuple[Deduction, ...] = ()
 
     def applies(self, kind: str | None) -> bool:
-        """Whether the item applies to a file of this 案件类别 (a file with no kind gets every item)."""
-        return not self.applies_to or kind is None or kind in self.applies_to
+        """Whether the item applies to a file of this 案件类别. A file with no kind ("" or None)
+        gets every item, so nothing is skipped silently: the reviewer marks what does not apply."""
+        return not self.applies_to or not kind or kind in self.applies_to
 
 
 @dataclass(frozen=True)

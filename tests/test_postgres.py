@@ -12,7 +12,14 @@ from anjuan.assignment import assign
 from anjuan.campaign import campaign_info, init_campaign
 from anjuan.db import open_database
 from anjuan.reviewers import add_reviewer
-from anjuan.reviewing import StoredAnswer, list_assigned, open_review, resolve_reviewer, save_answer, submit_review
+from anjuan.reviewing import (
+    StoredAnswer,
+    list_assigned,
+    open_review,
+    resolve_reviewer,
+    save_answer,
+    submit_review,
+)
 from anjuan.sampling import draw_sample
 from anjuan.status import campaign_status
 from tests.conftest import add_catalog, simple_catalog

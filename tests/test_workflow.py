@@ -278,3 +278,65 @@ def test_double_review_only_where_two_reviewers_may_score(campaign):
     # Only 丙 may score 县甲局's files, so none of them is double-reviewed.
     assert [per_case[f"县甲罚〔2024〕{i}号"] for i in (1, 2)] == [1, 1]
     assert sum(n == 2 for n in per_case.values()) == 4
+
+
+def test_assign_again_after_a_reviewer_joins(campaign):
+    add_catalog(campaign, simple_catalog({"县甲局": 10, "县乙局": 4}))
+    add_reviewer(campaign, "王敏", "县司法局")
+    add_reviewer(campaign, "陈立新", "律所")
+    draw_sample(campaign, seed="1", ratio=1, agencies=["县甲局"])
+    assert assign(campaign, seed="1").loads == {"王敏": 5, "陈立新": 5}
+    add_reviewer(campaign, "李强", "县司法局")
+    draw_sample(campaign, seed="1", ratio=1, agencies=["县乙局"])
+    second = assign(campaign, seed="1")
+    assert second.new_files == 4
+    # Earlier files stay where they were; the new ones go to the least loaded.
+    assert second.loads == {"李强": 4, "王敏": 5, "陈立新": 5}
+
+
+def test_reads_do_not_wait_for_a_writer_and_close_folds_the_wal(tmp_path):
+    import threading
+    import time
+
+    from anjuan.campaign import init_campaign
+
+    init_campaign(tmp_path / "c.db", "锁测试").close()
+    writer_db, reader_db = open_database(tmp_path / "c.db"), open_database(tmp_path / "c.db")
+    holding, release = threading.Event(), threading.Event()
+
+    def writer():
+        with writer_db.session() as s:
+            s.add(m.Agency(name="某局"))
+            s.flush()
+            holding.set()
+            release.wait(10)
+
+    t = threading.Thread(target=writer)
+    t.start()
+    holding.wait(5)
+    start = time.monotonic()
+    assert campaign_status(reader_db).agencies == []  # the uncommitted agency is not seen
+    waited = time.monotonic() - start
+    release.set()
+    t.join()
+    assert waited < 5  # a read under BEGIN IMMEDIATE would wait for the writer (busy timeout 10 s)
+    writer_db.close()
+    reader_db.close()
+    wal = tmp_path / "c.db-wal"
+    assert not wal.exists() or wal.stat().st_size == 0
+
+
+def test_file_without_kind_gets_every_item(campaign):
+    from anjuan.campaign import campaign_info
+
+    add_catalog(campaign, {"县甲局": [("甲〔2024〕1号", "")]})
+    add_reviewer(campaign, "王敏", "县司法局")
+    draw_sample(campaign, seed="1", ratio=1)
+    assign(campaign, seed="1")
+    std = campaign_info(campaign).standard
+    wang = resolve_reviewer(campaign, "王敏")
+    st = open_review(campaign, list_assigned(campaign, wang.id)[0].case_id, wang.id)
+    assert len(st.result.unanswered) == len(std.items)  # nothing skipped silently
+    kind_specific = next(i for i in std.items if i.applies_to)
+    st = save_answer(campaign, st.review_id, wang.id, StoredAnswer(kind_specific.id, "不适用"))
+    assert st.answers[kind_specific.id].verdict == "不适用"

@@ -131,7 +131,7 @@ def _print_report(out, report) -> None:
         if f.extra_columns:
             out.print(f"    以下列不是标准列名，内容已原样保存：{'、'.join(f.extra_columns)}", markup=False)
         if f.missing_kinds:
-            out.print(f"    [yellow]注意：{f.missing_kinds} 条案卷没有案件类别，评查时只适用各类别通用的条目；"
+            out.print(f"    [yellow]注意：{f.missing_kinds} 条案卷没有案件类别，评查时将列出全部条目（不涉及的须逐项标为不适用）；"
                       "请在目录中增加“案件类别”列（行政处罚/行政许可/行政强制/行政检查）后导入[/]")
     if bad:
         return
