@@ -273,7 +273,9 @@ def settle(db: Database, case_id: str, lead_reviewer_id: str,
         lead = s.get(m.Reviewer, lead_reviewer_id)
         if lead is None or lead.role != m.ROLE_LEAD:
             raise WorkflowError("只有组长可以合议")
-        case = s.get(m.CaseFile, case_id)
+        # Lock the file's row (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers)
+        # so two leads settling the same file at once cannot both write a final review.
+        case = s.get(m.CaseFile, case_id, with_for_update=True)
         if case is None:
             raise AnjuanError("找不到该案卷")
         revs = _originals(s, [case_id]).get(case_id, [])
@@ -282,7 +284,7 @@ def settle(db: Database, case_id: str, lead_reviewer_id: str,
         a, b = revs[0], revs[1]
         finals = list(s.scalars(select(m.Review).where((m.Review.case_id == case_id) & (m.Review.is_final == True))))  # noqa: E712
         if any(f.status == m.STATUS_SUBMITTED for f in finals):
-            raise WorkflowError(f"案卷 {case.case_no} 已合议。如需重新合议，请先退回合议结果并说明理由")
+            raise WorkflowError(f"案卷 {case.case_no} 已合议。如需重新合议，请先退回合议结果：anjuan conflicts 评查活动.db --reopen \"{case.case_no}\" --reason 理由")
         answers = _answers(s, [a.review_id, b.review_id])
         kind = case.kind or ""
         items = std.items_for(kind or None)

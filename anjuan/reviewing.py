@@ -183,6 +183,7 @@ def open_review(db: Database, case_id: str, reviewer_id: str) -> ReviewState:
     """The reviewer's review of a file, created (empty draft) on first open."""
     std = campaign_info(db).standard
     with db.session() as s:
+        s.get(m.CaseFile, case_id, with_for_update=True)  # one review per reviewer and file, even on PostgreSQL
         assigned = s.scalar(select(m.Assignment.id).where(
             (m.Assignment.case_id == case_id) & (m.Assignment.reviewer_id == reviewer_id)))
         review = s.scalars(select(m.Review).where(

@@ -246,3 +246,25 @@ def test_cli_conflicts_and_status(template, tmp_path):
     assert "双人评查一致性：5 卷，条目一致率 92.5%" in r.stdout
     r = run("conflicts", "missing.db", cwd=tmp_path)
     assert r.returncode == 1 and r.stderr.startswith("错误：")
+
+
+def test_cli_reopens_a_settled_result(template, tmp_path):
+    shutil.copy(template, tmp_path / "c.db")
+    db = open_database(tmp_path / "c.db")
+    cid = case_id(db, "交通罚〔2024〕1号")
+    settle(db, cid, lead_id(db), {"CX-02": (SOURCE_B, None)}, "采纳陈立新意见")
+    assert file_outcomes(db)[cid].state == "final"
+    db.close()
+    r = run("conflicts", "c.db", "--reopen", "交通罚〔2024〕1号", cwd=tmp_path)
+    assert r.returncode == 1 and "理由" in r.stderr
+    r = run("conflicts", "c.db", "--reopen", "交通罚〔2024〕1号", "--reason", "补充材料后重新合议", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "已退回 交通罚〔2024〕1号 的合议结果" in r.stdout
+    db = open_database(tmp_path / "c.db")
+    assert file_outcomes(db)[cid].state == "conflict"
+    with db.session() as s:
+        reasons = [h.reason for h in s.scalars(select(m.AnswerHistory).where(m.AnswerHistory.action == "reopen"))]
+    assert reasons == ["补充材料后重新合议"]
+    db.close()
+    r = run("conflicts", "c.db", "--reopen", "没有这个案号", "--reason", "x", cwd=tmp_path)
+    assert r.returncode == 1 and "没有已作出的合议结果" in r.stderr

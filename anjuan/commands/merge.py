@@ -63,17 +63,28 @@ def merge(campaign_db, packages, dry_run, as_json, skip_bad):
 @click.argument("campaign_db", metavar="CAMPAIGN.db")
 @click.option("--threshold", type=float, default=5.0, show_default=True, help="两人得分相差超过此分数即视为不一致。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
-def conflicts(campaign_db, threshold, as_json):
+@click.option("--reopen", "reopen_case", metavar="案号", help="退回该案卷已作出的合议结果，使其回到待合议（须同时用 --reason 说明理由）。")
+@click.option("--reason", default="", help="退回合议结果的理由（记入修改记录）。")
+@click.option("--lead", "lead_name", help="组长姓名（只有一名组长时可省略）。")
+def conflicts(campaign_db, threshold, as_json, reopen_case, reason, lead_name):
     """列出两名评查人员意见不一致、需要组长合议的案卷（等次不同、分差过大或否决项认定不一致）。
 
     \b
     示例：anjuan conflicts 2024评查.db
           anjuan conflicts 2024评查.db --threshold 3 --json
+          anjuan conflicts 2024评查.db --reopen "安市监罚〔2024〕41号" --reason "补充材料后重新合议"
     """
     from ..conflicts import list_conflicts
     from ..db import open_database
 
     db = open_database(campaign_db)
+    if reopen_case:
+        try:
+            case_no = _reopen_settled(db, reopen_case, reason, lead_name)
+        finally:
+            db.close()
+        console().print(f"已退回 {case_no} 的合议结果，该卷回到待合议，请组长重新合议。", markup=False)
+        return
     try:
         found = list_conflicts(db, threshold)
     finally:
@@ -94,3 +105,27 @@ def conflicts(campaign_db, threshold, as_json):
         for d in c.differing:
             out.print(f"   · {d.item_id} {d.text}：{a.reviewer} {d.describe('a')}；{b.reviewer} {d.describe('b')}", markup=False)
     out.print(f"\n合议：anjuan review {campaign_db} --reviewer 组长姓名")
+
+
+def _reopen_settled(db, case_no: str, reason: str, lead_name: str | None) -> str:
+    """Send a settled file back to the 合议 queue (the final review is reopened, with the reason)."""
+    from sqlalchemy import select
+
+    from .. import models as m
+    from ..errors import AnjuanError, WorkflowError
+    from ..reviewing import reopen_review, resolve_reviewer
+
+    lead = resolve_reviewer(db, lead_name)
+    if lead.role != m.ROLE_LEAD:
+        raise WorkflowError(f"“{lead.name}”不是组长，不能退回合议结果")
+    with db.read_session() as s:
+        finals = s.execute(
+            select(m.Review.id, m.CaseFile.case_no).join(m.CaseFile, m.CaseFile.id == m.Review.case_id)
+            .where((m.CaseFile.case_no == case_no.strip()) & (m.Review.is_final == True)  # noqa: E712
+                   & (m.Review.status == m.STATUS_SUBMITTED))).all()
+    if not finals:
+        raise AnjuanError(f"案卷 {case_no} 没有已作出的合议结果")
+    if len(finals) > 1:
+        raise AnjuanError(f"有多个执法机关的案卷案号均为 {case_no}，请在组长总览中操作")
+    reopen_review(db, finals[0][0], lead.id, reason)
+    return finals[0][1]
