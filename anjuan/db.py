@@ -63,7 +63,7 @@ class Database:
 
     def close(self) -> None:
         if self.is_sqlite:
-            from .sqlite_dialect import checkpoint
+            from .sqlite import checkpoint
 
             try:
                 checkpoint(self.engine)
@@ -80,7 +80,7 @@ def _engine_for(target: str) -> Engine:
         if url.startswith("postgresql://") or url.startswith("postgres://"):
             url = "postgresql+psycopg://" + url.split("://", 1)[1]
         return create_engine(url, pool_pre_ping=True)
-    from .sqlite_dialect import sqlite_engine
+    from .sqlite import sqlite_engine
 
     return sqlite_engine(Path(target))
 
@@ -112,7 +112,7 @@ def open_database(target: str | Path, migrate: bool = True) -> Database:
     """Open an existing anjuan database, migrating an older schema; refuse a newer one."""
     target = str(target)
     if not is_url(target):
-        from .sqlite_dialect import is_sqlite_file
+        from .sqlite import is_sqlite_file
 
         path = Path(target)
         if not path.exists():

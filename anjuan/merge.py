@@ -220,7 +220,7 @@ def _same_file(a: Path, b: Path | None) -> bool:
 
 def _inspect_file(src: PackageReport, camp: _Campaign) -> None:
     """File-level checks before the package is opened; sets src.error."""
-    from .sqlite_dialect import is_sqlite_file
+    from .sqlite import is_sqlite_file
 
     path = Path(src.path)
     if not path.exists():
@@ -232,7 +232,7 @@ def _inspect_file(src: PackageReport, camp: _Campaign) -> None:
     elif not is_sqlite_file(path):
         src.error = f"{src.name} 不是 anjuan 数据包（不是 anjuan 数据库文件）"
     else:
-        from .merge_sqlite import has_wal_content
+        from .sqlite.merge import has_wal_content
 
         src.wal = has_wal_content(path)
         src.checksum = package_checksum(path)
@@ -307,7 +307,7 @@ def _read_package(src: PackageReport, camp: _Campaign) -> dict[str, list[dict]] 
     """The package's rows to stage, read through SQLAlchemy (read-only); None if it is refused."""
     from sqlalchemy.exc import DBAPIError
 
-    from .merge_sqlite import readonly_engine
+    from .sqlite.merge import readonly_engine
 
     t = m.SQLModel.metadata.tables
     engine = readonly_engine(Path(src.path))
@@ -549,7 +549,7 @@ def merge(db: Database, packages: list[str | Path], dry_run: bool = False, skip_
     with db.engine.connect() as conn:
         try:
             if fast:
-                from . import merge_sqlite
+                from .sqlite import merge as merge_sqlite
 
                 merge_sqlite.bulk_cache(conn)
                 merge_sqlite.stage_packages(conn, sources, STAGED, lambda s, f: _check_facts(s, f, camp), _unreadable)
@@ -576,7 +576,7 @@ def merge(db: Database, packages: list[str | Path], dry_run: bool = False, skip_
                     tx.rollback()
         finally:
             if fast:
-                from . import merge_sqlite
+                from .sqlite import merge as merge_sqlite
 
                 merge_sqlite.discard_connection(conn)
     result.seconds = time.perf_counter() - started

@@ -1,4 +1,5 @@
-"""SQLite-specific settings. This is the only module that may use SQLite-only SQL.
+"""Everything SQLite-specific. This package (this module and sqlite/merge.py) is the only place
+that may use SQLite-only SQL; the rest of anjuan is portable SQLAlchemy (also run on PostgreSQL).
 
 WAL lets the UI read while a write is committing; synchronous=FULL makes a commit durable
 before it returns, so an answer shown as 已保存 survives a crash or power cut.
