@@ -25,7 +25,7 @@ from pathlib import Path
 from . import models as m
 from .db import Database
 from .errors import InputError
-from .tables import column_letter
+from .tables import UndecodableText, column_letter, decode_csv_bytes
 
 # ---------------------------------------------------------------------------------------------
 # Column names
@@ -373,34 +373,13 @@ def _sniff_kind(name: str, data: bytes) -> str:
     raise _FileProblem(f"不支持的文件类型“{suffix or '无扩展名'}”，案卷目录应为 Excel（.xlsx/.xls）或 CSV（.csv）文件")
 
 
-def decode_csv_bytes(data: bytes) -> tuple[str, str]:
-    """Text of a CSV file and the encoding used: UTF-8 (with or without BOM), then GB18030
-    (a superset of GBK and GB2312), then whatever charset-normalizer finds."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            pass
-    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise _FileProblem("不是文本格式的 CSV 文件（含有二进制内容），请提供 Excel 或 CSV 格式的案卷目录")
-    try:
-        return data.decode("utf-8-sig"), ("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None:
-        raise _FileProblem("无法识别文件的文字编码，请用 Excel 打开后另存为“CSV UTF-8（逗号分隔）”再导入")
-    return str(best), best.encoding
-
-
 def _csv_rows(data: bytes) -> tuple[list[list[str]], str]:
-    text, encoding = decode_csv_bytes(data)
+    try:
+        text, encoding = decode_csv_bytes(data)
+    except UndecodableText as exc:
+        hint = ("请提供 Excel 或 CSV 格式的案卷目录" if "二进制" in str(exc)
+                else "请用 Excel 打开后另存为“CSV UTF-8（逗号分隔）”再导入")
+        raise _FileProblem(f"{exc}，{hint}") from None
     sample = text[:20000]
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
     try:

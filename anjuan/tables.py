@@ -10,19 +10,34 @@ from pathlib import Path
 from .errors import InputError
 
 
-def decode_bytes(raw: bytes, name: str) -> str:
-    """UTF-8 (with or without BOM) first, then GB18030 (a superset of GBK), then detection."""
-    for enc in ("utf-8-sig", "gb18030"):
+class UndecodableText(ValueError):
+    """Bytes that are not text in any encoding we read; the message says why (in Chinese)."""
+
+
+def decode_csv_bytes(data: bytes) -> tuple[str, str]:
+    """Text of a CSV file and the encoding used: UTF-16 with a BOM, UTF-8 (with or without BOM),
+    then GB18030 (a superset of GBK and GB2312), then whatever charset-normalizer finds."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return raw.decode(enc)
+            return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
-            continue
+            pass
+    elif b"\x00" in data[:8192]:
+        raise UndecodableText("不是文本格式的 CSV 文件（含有二进制内容）")
+    try:
+        return data.decode("utf-8-sig"), ("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(raw).best()
+    best = from_bytes(data).best()
     if best is None:
-        raise InputError(f"{name} 无法识别文字编码，请另存为 UTF-8 或 GBK 编码的 CSV")
-    return str(best)
+        raise UndecodableText("无法识别文件的文字编码")
+    return str(best), best.encoding
 
 
 def cell_text(v) -> str:
@@ -68,6 +83,9 @@ def read_table(path: Path) -> list[list[str]]:
         except Exception:  # noqa: BLE001 - calamine raises several types for bad files
             raise InputError(f"{path.name} 无法读取，Excel 文件可能已损坏，请用 Excel 打开后另存为 .xlsx") from None
     if suffix in (".csv", ".txt"):
-        text = decode_bytes(path.read_bytes(), path.name)
+        try:
+            text, _ = decode_csv_bytes(path.read_bytes())
+        except UndecodableText as exc:
+            raise InputError(f"{path.name}：{exc}，请用 Excel 打开后另存为“CSV UTF-8（逗号分隔）”或 .xlsx") from None
         return [row for row in csv.reader(io.StringIO(text))]
     raise InputError(f"{path.name}：不支持的文件类型“{suffix}”，请使用 .xlsx 或 .csv")
