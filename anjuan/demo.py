@@ -219,10 +219,10 @@ class DemoResult:
 
 def build_demo(folder: Path, progress=None) -> DemoResult:
     """Create the demo campaign in `folder` (which must not hold one yet)."""
-    from .assignment import assign
-    from .catalog_import import import_catalogs
-    from .reviewers import import_reviewers
-    from .sampling import draw_sample
+    from anjuan.prepare.assignment import assign
+    from anjuan.prepare.catalog_import import import_catalogs
+    from anjuan.prepare.reviewers import import_reviewers
+    from anjuan.prepare.sampling import draw_sample
 
     rng = random.Random(20240601)
     folder.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,7 @@
 
 This package works on plain data only: `reports.model.BulletinData`, computed by
 `reports.compute.build_bulletin` from scored files (scoring.CaseScore). It never opens or queries
-a database; `anjuan.reporting` reads the campaign database and hands the data over.
+a database; `anjuan.lead.reporting` reads the campaign database and hands the data over.
 """
 
 from .model import BulletinData

@@ -1,6 +1,6 @@
 """From scored files to the figures of a bulletin (pure: no database, no files).
 
-The caller (anjuan.reporting, or a benchmark) hands over the sampled files with their final
+The caller (anjuan.lead.reporting, or a benchmark) hands over the sampled files with their final
 scores (scoring.CaseScore) and gets back a BulletinData. Only files with a final review count in
 any figure; files waiting for 合议 or not yet reviewed are listed separately.
 """

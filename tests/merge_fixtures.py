@@ -1,5 +1,5 @@
 """Fixtures for the merge and 合议 tests: a small campaign built through the services, packages made
-with anjuan.pack, answered with anjuan.reviewing, and helpers to compare databases.
+with anjuan.review.pack, answered with anjuan.review.reviewing, and helpers to compare databases.
 
 The campaign is scored with tests/data/standards/small.toml: a 行政处罚 file has 8 items
 (ZT-01 veto, ZT-02 10, ZT-03 10, CX-01 20, CX-02 20, CX-04 10, WS-01 15, WS-02 15 = 100 points).
@@ -13,12 +13,13 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from anjuan import models as m
-from anjuan.assignment import assign
 from anjuan.campaign import campaign_info, init_campaign
 from anjuan.db import open_database
-from anjuan.pack import pack
-from anjuan.reviewers import add_reviewer
-from anjuan.reviewing import (
+from anjuan.prepare.assignment import assign
+from anjuan.prepare.reviewers import add_reviewer
+from anjuan.prepare.sampling import draw_sample
+from anjuan.review.pack import pack
+from anjuan.review.reviewing import (
     StoredAnswer,
     list_assigned,
     open_review,
@@ -26,7 +27,6 @@ from anjuan.reviewing import (
     save_answer,
     submit_review,
 )
-from anjuan.sampling import draw_sample
 
 SMALL = Path(__file__).parent / "data" / "standards" / "small.toml"
 KIND = "行政处罚"
@@ -105,7 +105,7 @@ def answer_files(package: Path, plan: dict[int, dict[str, object]] | None = None
 
 def change_answer(package: Path, position: int, item_id: str, answer: StoredAnswer, reopen_reason: str = "修改") -> None:
     """Change one answer of an answered file in the package (reopening it if it was submitted)."""
-    from anjuan.reviewing import reopen_review
+    from anjuan.review.reviewing import reopen_review
 
     db = open_database(package)
     try:

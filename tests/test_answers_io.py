@@ -1,4 +1,4 @@
-"""Scripted answers (anjuan/answers_io.py) and `anjuan answers export/import`.
+"""Scripted answers (anjuan/review/answers_io.py) and `anjuan answers export/import`.
 
 The campaign used here (built once, copied per test): two agencies with four files each (two
 行政处罚, two 行政许可), reviewers 张三 and 李四 (four files each, no double reviews), a lead.
@@ -21,15 +21,15 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from anjuan import models as m
-from anjuan.answers_io import CORE_COLUMNS, EXPORT_COLUMNS, export_answers, import_answers
-from anjuan.assignment import assign
 from anjuan.campaign import campaign_info, init_campaign
 from anjuan.db import open_database
 from anjuan.errors import AnjuanError, InputError
-from anjuan.pack import pack
-from anjuan.reviewers import add_reviewer
-from anjuan.reviewing import StoredAnswer, open_review, save_answer, submit_review
-from anjuan.sampling import draw_sample
+from anjuan.prepare.assignment import assign
+from anjuan.prepare.reviewers import add_reviewer
+from anjuan.prepare.sampling import draw_sample
+from anjuan.review.answers_io import CORE_COLUMNS, EXPORT_COLUMNS, export_answers, import_answers
+from anjuan.review.pack import pack
+from anjuan.review.reviewing import StoredAnswer, open_review, save_answer, submit_review
 from scoring import score_case
 
 AGENCY_A = "甲县市场监督管理局"
@@ -478,7 +478,7 @@ def test_submit_complete_files_and_list_incomplete(db, tmp_path):
 
 
 def test_reopened_review_can_be_reimported(db, tmp_path):
-    from anjuan.reviewing import reopen_review
+    from anjuan.review.reviewing import reopen_review
 
     case = files_of(db, "张三")[0]
     rows = full_rows(db, case)
@@ -551,9 +551,9 @@ def test_template_export_then_fill_in_and_import(tmp_path):
     """--template lists every applicable item; filled rows import, untouched rows are skipped."""
     import csv as _csv
 
-    from anjuan.answers_io import export_answers, import_answers
     from anjuan.campaign import campaign_info, init_campaign
-    from anjuan.reviewing import list_assigned, resolve_reviewer, review_state
+    from anjuan.review.answers_io import export_answers, import_answers
+    from anjuan.review.reviewing import list_assigned, resolve_reviewer, review_state
     from tests.conftest import add_catalog, simple_catalog
 
     db = init_campaign(tmp_path / "t.db", "模板测试")

@@ -1,4 +1,4 @@
-"""Disagreements, 合议 and agreement figures (anjuan/conflicts.py, anjuan conflicts).
+"""Disagreements, 合议 and agreement figures (anjuan/lead/conflicts.py, anjuan conflicts).
 
 The merged campaign (tests/data/standards/small.toml, 行政处罚: 8 items, 100 points), files in list
 order 交通1, 交通2, 市场1, 市场2, 市场3, each reviewed by 王敏 (submitted first) and 陈立新:
@@ -29,7 +29,9 @@ import pytest
 from sqlalchemy import select
 
 from anjuan import models as m
-from anjuan.conflicts import (
+from anjuan.db import open_database
+from anjuan.errors import InputError, WorkflowError
+from anjuan.lead.conflicts import (
     SOURCE_A,
     SOURCE_B,
     SOURCE_LEAD,
@@ -38,11 +40,9 @@ from anjuan.conflicts import (
     list_conflicts,
     settle,
 )
-from anjuan.db import open_database
-from anjuan.errors import InputError, WorkflowError
-from anjuan.finals import file_outcomes
-from anjuan.merge import merge
-from anjuan.reviewing import StoredAnswer, reopen_review
+from anjuan.lead.finals import file_outcomes
+from anjuan.lead.merge import merge
+from anjuan.review.reviewing import StoredAnswer, reopen_review
 from tests.merge_fixtures import LEAD, answer_files, build_campaign, dump, make_package, reviewer_id
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -23,7 +23,7 @@ from sqlalchemy import insert
 from anjuan import models as m
 from anjuan.campaign import init_campaign
 from anjuan.db import open_database
-from anjuan.reviewing import history, review_state
+from anjuan.review.reviewing import history, review_state
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 
@@ -69,7 +69,7 @@ CHILD_SERVICE = textwrap.dedent('''
     import os, sys
     from anjuan.campaign import campaign_info
     from anjuan.db import open_database
-    from anjuan.reviewing import StoredAnswer, list_assigned, open_review, resolve_reviewer, save_answer
+    from anjuan.review.reviewing import StoredAnswer, list_assigned, open_review, resolve_reviewer, save_answer
 
     db = open_database(sys.argv[1])
     me = resolve_reviewer(db, "王敏").id

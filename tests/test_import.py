@@ -18,18 +18,18 @@ from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
 import anjuan.commands  # noqa: F401  (registers the commands)
-from anjuan import catalog_import as ci
 from anjuan import models as m
 from anjuan.campaign import init_campaign
-from anjuan.catalog_import import (
+from anjuan.cli import cli
+from anjuan.errors import InputError
+from anjuan.prepare import catalog_import as ci
+from anjuan.prepare.catalog_import import (
     CatalogRow,
     ImportProblem,
     import_catalogs,
     parse_date,
     read_catalog,
 )
-from anjuan.cli import cli
-from anjuan.errors import InputError
 
 DATA = Path(__file__).parent / "data" / "catalogs"
 ANJUAN = Path("/work/venv/bin/anjuan")

@@ -1,7 +1,7 @@
-"""Merging reviewer packages (anjuan/merge.py, anjuan merge).
+"""Merging reviewer packages (anjuan/lead/merge.py, anjuan merge).
 
 Idempotence is checked on a full dump including merge_log: re-merging a package whose checksum is
-already logged and that brings nothing new records nothing (documented in anjuan/merge.py). Order
+already logged and that brings nothing new records nothing (documented in anjuan/lead/merge.py). Order
 independence compares dumps without merge_log (its ids, times and per-package counts naturally
 differ with the order).
 """
@@ -23,9 +23,9 @@ from sqlalchemy import delete, select
 
 from anjuan import models as m
 from anjuan.db import open_database
-from anjuan.merge import PAUSE_ENV, PAUSE_MARK, MergeRefused, merge
-from anjuan.pack import pack
-from anjuan.reviewing import (
+from anjuan.lead.merge import PAUSE_ENV, PAUSE_MARK, MergeRefused, merge
+from anjuan.review.pack import pack
+from anjuan.review.reviewing import (
     StoredAnswer,
     clear_answer,
     list_assigned,
@@ -158,7 +158,7 @@ def test_newer_revision_replaces_the_whole_answer_set(world, tmp_path):
     me = resolve_reviewer(db, None)
     row = list_assigned(db, me.id)[4]
     state = open_review(db, row.case_id, me.id)
-    from anjuan.reviewing import reopen_review
+    from anjuan.review.reviewing import reopen_review
 
     reopen_review(db, state.review_id, me.id, "重新核对")
     clear_answer(db, state.review_id, me.id, "WS-02")
@@ -470,7 +470,7 @@ def pg_dump(url: str, exclude: tuple[str, ...] = ()) -> dict[str, list]:
 @pytest.mark.postgres
 @pytest.mark.skipif(not PG, reason="ANJUAN_TEST_PG not set (no PostgreSQL server)")
 def test_merge_into_a_postgres_campaign(pg_url, tmp_path):
-    from anjuan.conflicts import agreement_summary, list_conflicts, settle
+    from anjuan.lead.conflicts import agreement_summary, list_conflicts, settle
 
     c = build_campaign(tmp_path, target=pg_url)
     a = make_package(c, "王敏", tmp_path / "a.db")
@@ -498,7 +498,7 @@ def test_merge_into_a_postgres_campaign(pg_url, tmp_path):
 @pytest.mark.parametrize("fast", [True, False], ids=["attach", "sqlalchemy"])
 def test_package_copied_with_its_wal_file_is_read_whole(world, tmp_path, fast):
     """A package copied while still open (its latest answers only in the -wal file) merges completely."""
-    from anjuan.reviewing import save_answer
+    from anjuan.review.reviewing import save_answer
 
     src = tmp_path / "open"
     src.mkdir()

@@ -8,11 +8,13 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
-from anjuan.assignment import assign
 from anjuan.campaign import campaign_info, init_campaign
 from anjuan.db import open_database
-from anjuan.reviewers import add_reviewer
-from anjuan.reviewing import (
+from anjuan.lead.status import campaign_status
+from anjuan.prepare.assignment import assign
+from anjuan.prepare.reviewers import add_reviewer
+from anjuan.prepare.sampling import draw_sample
+from anjuan.review.reviewing import (
     StoredAnswer,
     list_assigned,
     open_review,
@@ -20,8 +22,6 @@ from anjuan.reviewing import (
     save_answer,
     submit_review,
 )
-from anjuan.sampling import draw_sample
-from anjuan.status import campaign_status
 from tests.conftest import add_catalog, simple_catalog
 
 PG = os.environ.get("ANJUAN_TEST_PG")

@@ -40,7 +40,7 @@ from sqlalchemy import insert
 
 from anjuan import models as m
 from anjuan.campaign import campaign_info, init_campaign
-from anjuan.reporting import load_bulletin
+from anjuan.lead.reporting import load_bulletin
 from reports import wording as w
 from reports.build import FORMATS, build_reports, bulletin_stem, parse_formats
 from reports.compute import AgencyInput, CaseInput, ReportInputs, build_bulletin

@@ -8,14 +8,20 @@ import pytest
 from sqlalchemy import func, select
 
 from anjuan import models as m
-from anjuan.assignment import assign
 from anjuan.db import open_database
 from anjuan.errors import AnjuanError, WorkflowError
-from anjuan.pack import pack
-from anjuan.reviewers import add_reviewer, import_reviewers
-from anjuan.reviewing import StoredAnswer, list_assigned, open_review, resolve_reviewer, save_answer
-from anjuan.sampling import draw_key, draw_sample, sample_size, split_by_kind
-from anjuan.status import campaign_status
+from anjuan.lead.status import campaign_status
+from anjuan.prepare.assignment import assign
+from anjuan.prepare.reviewers import add_reviewer, import_reviewers
+from anjuan.prepare.sampling import draw_key, draw_sample, sample_size, split_by_kind
+from anjuan.review.pack import pack
+from anjuan.review.reviewing import (
+    StoredAnswer,
+    list_assigned,
+    open_review,
+    resolve_reviewer,
+    save_answer,
+)
 from tests.conftest import add_catalog, simple_catalog
 
 SIZES = {"县市场监督管理局": 40, "县交通运输局": 17, "县农业农村局": 9}
@@ -238,7 +244,7 @@ def test_sqlite_pragmas(campaign):
 
 def test_status_counts_files_on_the_bulletin_basis(campaign):
     from anjuan.campaign import campaign_info
-    from anjuan.reviewing import submit_review
+    from anjuan.review.reviewing import submit_review
 
     add_catalog(campaign, simple_catalog({"县交通运输局": 4}))
     team(campaign)

@@ -35,7 +35,8 @@ def export_cmd(db_file, output, reviewer_name, template):
           anjuan answers export 2024评查.db -o 全部评查结论.csv
           anjuan answers export 王敏.db -o 王敏录入模板.xlsx --template
     """
-    from ..answers_io import export_answers
+    from anjuan.review.answers_io import export_answers
+
     from ..db import open_database
 
     db = open_database(db_file)
@@ -66,7 +67,8 @@ def import_cmd(db_file, sheet, reviewer_name, submit):
     与数据库中相同的行不重复写入；已提交的案卷不能通过导入修改。
     示例：anjuan answers import 2024评查.db 王敏评查结论.xlsx --reviewer 王敏 --submit
     """
-    from ..answers_io import import_answers
+    from anjuan.review.answers_io import import_answers
+
     from ..db import open_database
 
     db = open_database(db_file)

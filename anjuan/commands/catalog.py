@@ -66,7 +66,8 @@ def import_catalog(campaign_db, files, agency, dry_run):
     """
     import sys
 
-    from ..catalog_import import error_details, import_catalogs
+    from anjuan.prepare.catalog_import import error_details, import_catalogs
+
     from ..db import ROLE_CAMPAIGN, database_role, open_database
     from ..errors import InputError, WorkflowError
 

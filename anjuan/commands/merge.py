@@ -26,8 +26,9 @@ def merge(campaign_db, packages, dry_run, as_json, skip_bad):
     示例：anjuan merge 2024评查.db 王敏.db 陈立新.db 刘建国.db
           anjuan merge 2024评查.db 交回/*.db --dry-run
     """
+    from anjuan.lead.merge import merge as do_merge
+
     from ..db import open_database
-    from ..merge import merge as do_merge
 
     db = open_database(campaign_db)
     try:
@@ -74,7 +75,8 @@ def conflicts(campaign_db, threshold, as_json, reopen_case, reason, lead_name):
           anjuan conflicts 2024评查.db --threshold 3 --json
           anjuan conflicts 2024评查.db --reopen "安市监罚〔2024〕41号" --reason "补充材料后重新合议"
     """
-    from ..conflicts import list_conflicts
+    from anjuan.lead.conflicts import list_conflicts
+
     from ..db import open_database
 
     db = open_database(campaign_db)
@@ -111,9 +113,10 @@ def _reopen_settled(db, case_no: str, reason: str, lead_name: str | None) -> str
     """Send a settled file back to the 合议 queue (the final review is reopened, with the reason)."""
     from sqlalchemy import select
 
+    from anjuan.review.reviewing import reopen_review, resolve_reviewer
+
     from .. import models as m
     from ..errors import AnjuanError, WorkflowError
-    from ..reviewing import reopen_review, resolve_reviewer
 
     lead = resolve_reviewer(db, lead_name)
     if lead.role != m.ROLE_LEAD:

@@ -38,12 +38,12 @@ def report(campaign_db, outdir, formats, public, deadline, templates_dir, thresh
     from datetime import date
     from pathlib import Path
 
+    from anjuan.lead.reporting import load_bulletin
     from reports.build import build_reports, parse_formats
     from reports.errors import ReportError
 
     from ..db import open_database
     from ..errors import AnjuanError
-    from ..reporting import load_bulletin
 
     try:
         wanted = parse_formats(formats)

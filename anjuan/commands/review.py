@@ -24,9 +24,10 @@ def review(db_file, reviewer):
     """
     import sys
 
+    from anjuan.review.reviewing import resolve_reviewer
+
     from ..db import open_database
     from ..errors import AnjuanError
-    from ..reviewing import resolve_reviewer
 
     db = open_database(db_file)  # wrong file or unknown reviewer: say so before anything else
     try:

@@ -31,7 +31,7 @@ def sample(campaign_db, ratio, min_n, max_n, seed, by_kind, agencies, redraw, as
     \b
     示例：anjuan sample 2024评查.db --ratio 0.3 --min 3 --seed 20240601
     """
-    from ..sampling import ALGORITHM, draw_sample
+    from anjuan.prepare.sampling import ALGORITHM, draw_sample
 
     db = _open(campaign_db)
     result = draw_sample(db, seed, ratio, min_n, max_n, by_kind, list(agencies) or None, redraw)
@@ -72,7 +72,7 @@ def reviewer_add(campaign_db, name, unit, role):
     示例：anjuan reviewer add 2024评查.db 王敏 --agency 县市场监督管理局
           anjuan reviewer add 2024评查.db 李组长 --role lead
     """
-    from ..reviewers import add_reviewer
+    from anjuan.prepare.reviewers import add_reviewer
 
     db = _open(campaign_db)
     info = add_reviewer(db, name, unit, role)
@@ -89,7 +89,7 @@ def reviewer_import(campaign_db, file):
     \b
     示例：anjuan reviewer import 2024评查.db 评查人员.csv
     """
-    from ..reviewers import import_reviewers
+    from anjuan.prepare.reviewers import import_reviewers
 
     db = _open(campaign_db)
     people = import_reviewers(db, file)
@@ -103,7 +103,7 @@ def reviewer_list(campaign_db):
     """列出评查人员。"""
     from rich.table import Table
 
-    from ..reviewers import list_reviewers
+    from anjuan.prepare.reviewers import list_reviewers
 
     db = _open(campaign_db)
     people = list_reviewers(db)
@@ -127,7 +127,7 @@ def assign(campaign_db, seed, double, as_json):
     \b
     示例：anjuan assign 2024评查.db --seed 7 --double 0.2
     """
-    from ..assignment import assign as do_assign
+    from anjuan.prepare.assignment import assign as do_assign
 
     db = _open(campaign_db)
     result = do_assign(db, seed, double)
@@ -157,7 +157,7 @@ def pack(campaign_db, reviewer_name, output):
     \b
     示例：anjuan pack 2024评查.db --reviewer 王敏 -o 王敏.db
     """
-    from ..pack import pack as do_pack
+    from anjuan.review.pack import pack as do_pack
 
     db = _open(campaign_db)
     result = do_pack(db, reviewer_name, output)
@@ -171,7 +171,7 @@ def pack(campaign_db, reviewer_name, output):
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 def status(campaign_db, as_json):
     """查看评查进度：各执法机关、各评查人员的案卷数、抽样、分配、评查和平均分。"""
-    from ..status import campaign_status
+    from anjuan.lead.status import campaign_status
 
     db = _open(campaign_db)
     from ..db import ROLE_PACKAGE, database_role
@@ -180,7 +180,7 @@ def status(campaign_db, as_json):
     st = campaign_status(db)
     extra = None
     try:
-        from ..conflicts import agreement_summary  # added with merge/合议
+        from anjuan.lead.conflicts import agreement_summary  # added with merge/合议
 
         extra = agreement_summary(db)
     except ImportError:

@@ -1,4 +1,4 @@
-"""SQLite-only parts of merging reviewer packages (see anjuan/merge.py).
+"""SQLite-only parts of merging reviewer packages (see anjuan/lead/merge.py).
 
 Packages are always SQLite files. They are opened read-only, so merging never changes a reviewer's
 file: `immutable=1` (no -wal/-shm files are created next to it) unless a -wal file with content lies

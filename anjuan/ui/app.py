@@ -16,11 +16,12 @@ from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from anjuan.lead.dashboard import QueueEntry
+from anjuan.review.reviewing import CaseRow, resolve_reviewer
+
 from ..campaign import campaign_info
 from ..db import ROLE_CAMPAIGN, database_role, open_database
 from ..errors import AnjuanError
-from ..lead import QueueEntry
-from ..reviewing import CaseRow, resolve_reviewer
 from .dialogs import ErrorDialog, HelpDialog
 from .palette import ChinesePalette, WorkbenchCommands, ordered_keys
 from .screens.case_list import CaseListScreen

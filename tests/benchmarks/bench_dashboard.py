@@ -146,11 +146,11 @@ async def dashboard_times(path: Path) -> tuple[float, float, float]:
 
 
 def service_times(path: Path) -> list[tuple[str, float]]:
-    from anjuan.conflicts import agreement_summary
     from anjuan.db import open_database
-    from anjuan.finals import file_outcomes
-    from anjuan.lead import conflict_queue, final_scores, merge_history
-    from anjuan.status import campaign_status
+    from anjuan.lead.conflicts import agreement_summary
+    from anjuan.lead.dashboard import conflict_queue, final_scores, merge_history
+    from anjuan.lead.finals import file_outcomes
+    from anjuan.lead.status import campaign_status
 
     db = open_database(str(path))
     out = []

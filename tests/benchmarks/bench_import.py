@@ -93,7 +93,7 @@ def fresh_campaign(path: Path):
 
 
 def anjuan_import(csv_path: Path, db_path: Path, profile: bool = False) -> float:
-    from anjuan.catalog_import import import_catalogs
+    from anjuan.prepare.catalog_import import import_catalogs
 
     db = fresh_campaign(db_path)
     try:

@@ -3,12 +3,12 @@
     /work/venv/bin/python tests/benchmarks/bench_merge.py [--packages 30] [--reviews 20000] [--answers 40]
 
 Builds a campaign (built-in standard) with one file per review, 30 reviewers and their packages
-(anjuan.pack), then fills the packages directly with SQLAlchemy Core inserts: 20,000 submitted
+(anjuan.review.pack), then fills the packages directly with SQLAlchemy Core inserts: 20,000 submitted
 reviews in all, 40 answers each and one history row per answer plus a submit row. Then, each on a
 fresh copy of the campaign:
 - baseline: plain sqlite3, per package ATTACH, BEGIN, INSERT INTO t SELECT * FROM pkg.t for review,
   answer and answer_history, COMMIT, DETACH;
-- merge: anjuan.merge.merge() (all its checks, newer-revision-wins, merge_log), one transaction.
+- merge: anjuan.lead.merge.merge() (all its checks, newer-revision-wins, merge_log), one transaction.
 Prints both times and the ratio (best of --repeat runs each); exits 1 if the ratio exceeds --limit (3).
 """
 
@@ -31,8 +31,8 @@ from sqlalchemy import insert  # noqa: E402
 from anjuan import models as m  # noqa: E402
 from anjuan.campaign import campaign_info, init_campaign  # noqa: E402
 from anjuan.db import open_database  # noqa: E402
-from anjuan.merge import merge  # noqa: E402
-from anjuan.pack import pack  # noqa: E402
+from anjuan.lead.merge import merge  # noqa: E402
+from anjuan.review.pack import pack  # noqa: E402
 
 KIND = "行政处罚"
 

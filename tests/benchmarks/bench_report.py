@@ -6,7 +6,7 @@
    100 files per agency, every file sampled and reviewed, 10% double-reviewed, about 1.5 million
    answers). This is set-up and is not timed; with --keep the database is reused on the next run.
 2. A fresh process then does what `anjuan report` does: reads the database into BulletinData
-   (anjuan.reporting.load_bulletin) and writes xlsx, docx, html, md and json, the bulletin and
+   (anjuan.lead.reporting.load_bulletin) and writes xlsx, docx, html, md and json, the bulletin and
    one feedback document per agency in each of docx/html/md (1 + 3 × 200 + 2 files).
 The measurement runs in a fresh process and writes the formats one after another, printing what
 each costs. Times are wall-clock; memory is ru_maxrss of that process (interpreter and libraries
@@ -128,7 +128,7 @@ def measure(db_path: Path) -> bool:
     from datetime import date
 
     from anjuan.db import open_database
-    from anjuan.reporting import load_bulletin
+    from anjuan.lead.reporting import load_bulletin
     from reports.build import FORMATS, build_reports
 
     base = rss_mb()

@@ -16,7 +16,13 @@ from textual.widgets import Input
 
 from anjuan import models as m
 from anjuan.campaign import campaign_info, init_campaign
-from anjuan.reviewing import StoredAnswer, open_review, reopen_review, save_answer, submit_review
+from anjuan.review.reviewing import (
+    StoredAnswer,
+    open_review,
+    reopen_review,
+    save_answer,
+    submit_review,
+)
 from scoring import DEDUCT, PASS
 
 CAMPAIGN = "2024年度行政执法案卷评查（测试）"
@@ -120,7 +126,7 @@ MERGED_AT = "2024-06-03T06:05:00.000000Z"
 def build_lead_campaign(path: Path) -> None:
     """Add the double reviews and a merge-log row to the test campaign at `path`."""
     from anjuan.db import open_database
-    from anjuan.reviewing import resolve_reviewer
+    from anjuan.review.reviewing import resolve_reviewer
     from scoring import VETO
 
     db = open_database(path)

@@ -9,7 +9,7 @@ import pytest
 
 from anjuan.db import open_database
 from anjuan.errors import AnjuanError
-from anjuan.reviewing import list_assigned, resolve_reviewer
+from anjuan.review.reviewing import list_assigned, resolve_reviewer
 from anjuan.ui.app import make_app
 from anjuan.ui.dialogs import ChoiceDialog, HelpDialog
 from anjuan.ui.screens.case_list import CaseListScreen, natural
@@ -254,7 +254,7 @@ async def test_a_failing_read_opens_the_error_dialog(campaign_db, monkeypatch):
 
 
 async def test_a_reviewer_package_opens_as_its_reviewer(campaign_db, tmp_path):
-    from anjuan.pack import pack
+    from anjuan.review.pack import pack
 
     db = open_database(campaign_db)
     out = tmp_path / "王敏.db"
@@ -270,7 +270,7 @@ async def test_a_reviewer_package_opens_as_its_reviewer(campaign_db, tmp_path):
         await settle(pilot)
     db = open_database(out)
     try:
-        from anjuan.reviewing import review_state
+        from anjuan.review.reviewing import review_state
 
         assert "ZT-01" in review_state(db, screen.review_id).answers
     finally:

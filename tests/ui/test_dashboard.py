@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from anjuan.conflicts import agreement_summary
 from anjuan.db import open_database
-from anjuan.finals import file_outcomes
-from anjuan.lead import conflict_queue
-from anjuan.status import campaign_status
+from anjuan.lead.conflicts import agreement_summary
+from anjuan.lead.dashboard import conflict_queue
+from anjuan.lead.finals import file_outcomes
+from anjuan.lead.status import campaign_status
 from anjuan.ui.app import make_app
 from anjuan.ui.dialogs import HelpDialog
 from anjuan.ui.screens.case_list import CaseListScreen
@@ -93,8 +93,8 @@ async def test_enter_on_the_queue_opens_settle_and_escape_comes_back(lead_db):
 
 
 async def test_refresh_picks_up_a_change_made_outside(lead_db):
-    from anjuan.conflicts import settle as settle_file
-    from anjuan.reviewing import resolve_reviewer
+    from anjuan.lead.conflicts import settle as settle_file
+    from anjuan.review.reviewing import resolve_reviewer
 
     app = make_app(str(lead_db), "李卫东")
     async with app.run_test(size=SIZE) as pilot:

@@ -9,7 +9,7 @@ from textual.widgets import Input, Label
 
 from anjuan.campaign import campaign_info
 from anjuan.db import open_database
-from anjuan.reviewing import history, review_state
+from anjuan.review.reviewing import history, review_state
 from anjuan.ui.app import make_app
 from anjuan.ui.dialogs import (
     ConfirmDialog,

@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from anjuan import models as m
 from anjuan.campaign import campaign_info
-from anjuan.conflicts import item_differences
 from anjuan.db import open_database
-from anjuan.finals import file_outcomes
-from anjuan.reviewing import StoredAnswer, history, resolve_reviewer, review_state
+from anjuan.lead.conflicts import item_differences
+from anjuan.lead.finals import file_outcomes
+from anjuan.review.reviewing import StoredAnswer, history, resolve_reviewer, review_state
 from anjuan.ui.app import make_app
 from anjuan.ui.dialogs import (
     ChoiceDialog,

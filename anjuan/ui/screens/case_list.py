@@ -10,8 +10,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Header, Input, Static
 
-from ...errors import AnjuanError
-from ...reviewing import (
+from anjuan.review.reviewing import (
     CaseRow,
     case_detail,
     list_assigned,
@@ -19,6 +18,8 @@ from ...reviewing import (
     progress,
     reviewer_names,
 )
+
+from ...errors import AnjuanError
 from ..dialogs import ChoiceDialog
 from ..session import ReviewSession
 from ..widgets.case_table import COLUMNS, CaseTable

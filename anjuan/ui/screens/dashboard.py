@@ -17,9 +17,8 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ...conflicts import SideBySide, agreement_summary, item_differences
-from ...finals import file_outcomes
-from ...lead import (
+from anjuan.lead.conflicts import SideBySide, agreement_summary, item_differences
+from anjuan.lead.dashboard import (
     AgencyScores,
     MergeEntry,
     QueueEntry,
@@ -27,8 +26,10 @@ from ...lead import (
     final_scores,
     merge_history,
 )
-from ...reviewing import CaseDetail, case_detail
-from ...status import CampaignStatus, campaign_status
+from anjuan.lead.finals import file_outcomes
+from anjuan.lead.status import CampaignStatus, campaign_status
+from anjuan.review.reviewing import CaseDetail, case_detail
+
 from ..session import ReviewSession
 from ..widgets.cells import points
 from ..widgets.grid_list import Bar, Col, GridList, Styled

@@ -16,11 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.markup import escape as esc
 from textual.widgets import Footer, Header, Static
 
-from scoring import DEDUCT, NA, PASS, VETO, CaseScore, score_case
-from scoring.standard import Item
-
-from ...errors import AnjuanError
-from ...reviewing import (
+from anjuan.review.reviewing import (
     STATUS_LABELS,
     CaseDetail,
     CaseRow,
@@ -32,6 +28,10 @@ from ...reviewing import (
     save_answer,
     submit_review,
 )
+from scoring import DEDUCT, NA, PASS, VETO, CaseScore, score_case
+from scoring.standard import Item
+
+from ...errors import AnjuanError
 from ..dialogs import (
     ConfirmDialog,
     FreeDeduction,

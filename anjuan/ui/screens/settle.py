@@ -17,12 +17,20 @@ from textual.containers import Horizontal, Vertical
 from textual.markup import escape as esc
 from textual.widgets import Footer, Header, Static
 
+from anjuan.lead.conflicts import (
+    SOURCE_A,
+    SOURCE_B,
+    SOURCE_LEAD,
+    ItemDiff,
+    SettleResult,
+    SideBySide,
+    settle,
+)
+from anjuan.review.reviewing import CaseDetail, StoredAnswer
 from scoring import DEDUCT, NA, PASS, VETO, CaseScore, score_case
 from scoring.standard import Item
 
-from ...conflicts import SOURCE_A, SOURCE_B, SOURCE_LEAD, ItemDiff, SettleResult, SideBySide, settle
 from ...errors import AnjuanError
-from ...reviewing import CaseDetail, StoredAnswer
 from ..dialogs import ChoiceDialog, ConfirmDialog, FreeDeductionDialog, NoteDialog, ReasonDialog
 from ..session import ReviewSession
 from ..widgets.cells import points

@@ -16,7 +16,8 @@ from rich.style import Style
 from textual.binding import Binding
 from textual.message import Message
 
-from ...reviewing import CaseRow
+from anjuan.review.reviewing import CaseRow
+
 from .cells import fit, points
 from .row_list import RowList
 

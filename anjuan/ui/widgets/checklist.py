@@ -11,10 +11,10 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.message import Message
 
+from anjuan.review.reviewing import StoredAnswer
 from scoring import DEDUCT, NA, PASS, VETO, Standard
 from scoring.standard import Category, Item
 
-from ...reviewing import StoredAnswer
 from .cells import fit, points
 from .row_list import RowList
 

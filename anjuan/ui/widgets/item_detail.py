@@ -7,10 +7,10 @@ from textual.containers import VerticalScroll
 from textual.markup import escape
 from textual.widgets import Static
 
+from anjuan.review.reviewing import StoredAnswer
 from scoring import DEDUCT, VETO
 from scoring.standard import Item
 
-from ...reviewing import StoredAnswer
 from .cells import points
 from .checklist import mark
 

@@ -15,9 +15,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from . import models as m
-from .db import Database
-from .finals import FileOutcome, ReviewSummary
+from anjuan import models as m
+from anjuan.db import Database
+from anjuan.lead.finals import FileOutcome, ReviewSummary
 
 
 @dataclass(frozen=True)

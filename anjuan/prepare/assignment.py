@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert, select
 
-from . import models as m
-from .db import Database
-from .errors import WorkflowError
+from anjuan import models as m
+from anjuan.db import Database
+from anjuan.errors import WorkflowError
 
 
 def conflicted(reviewer, agency_id: str, agency_name: str) -> bool:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from . import models as m
-from .db import Database
-from .errors import AnjuanError, InputError
+from anjuan import models as m
+from anjuan.db import Database
+from anjuan.errors import AnjuanError, InputError
 
 ROLE_WORDS = {
     "lead": m.ROLE_LEAD, "组长": m.ROLE_LEAD, "负责人": m.ROLE_LEAD, "牵头人": m.ROLE_LEAD,
@@ -54,7 +54,7 @@ def add_reviewer(db: Database, name: str, unit: str = "", role: str = m.ROLE_REV
 
 def import_reviewers(db: Database, path: str | Path) -> list[ReviewerInfo]:
     """Add every reviewer listed in a CSV/Excel file (columns 姓名, 单位, 角色); all or nothing."""
-    from .tables import read_table
+    from anjuan.tables import read_table
 
     path = Path(path)
     rows = read_table(path)

@@ -48,14 +48,13 @@ from pathlib import Path
 
 from sqlalchemy import bindparam, insert, select, update
 
+from anjuan import models as m
+from anjuan.campaign import campaign_info
+from anjuan.db import ROLE_PACKAGE, Database, database_role
+from anjuan.errors import AnjuanError, InputError
+from anjuan.review.reviewing import STATUS_LABELS, StoredAnswer, resolve_reviewer, validate_answer
+from anjuan.tables import column_letter
 from scoring import DEDUCT, NA, PASS, VERDICTS, VETO, Standard, score_case
-
-from . import models as m
-from .campaign import campaign_info
-from .db import ROLE_PACKAGE, Database, database_role
-from .errors import AnjuanError, InputError
-from .reviewing import STATUS_LABELS, StoredAnswer, resolve_reviewer, validate_answer
-from .tables import column_letter
 
 CORE_COLUMNS = ("案号", "执法机关", "条目编号", "结论", "扣分", "问题描述", "卷内页码")
 EXTRA_COLUMNS = ("条目内容", "评查人员", "状态")
@@ -354,7 +353,7 @@ def _header_fields(cells: list[str]) -> dict[str, int]:
 
 def read_sheet(path: str | Path) -> _Sheet:
     """Read an answer sheet (CSV in UTF-8/GBK/GB18030, or Excel) into trimmed rows."""
-    from .tables import read_table
+    from anjuan.tables import read_table
 
     path = Path(path)
     table = read_table(path)

@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from anjuan import models as m
+from anjuan.campaign import campaign_info
+from anjuan.db import ROLE_PACKAGE, Database
+from anjuan.errors import AnjuanError, InputError, WorkflowError
 from scoring import DEDUCT, NA, PASS, VERDICTS, VETO, AnswerInput, CaseScore, Standard, score_case
-
-from . import models as m
-from .campaign import campaign_info
-from .db import ROLE_PACKAGE, Database
-from .errors import AnjuanError, InputError, WorkflowError
 
 STATUS_LABELS = {
     None: "未评",

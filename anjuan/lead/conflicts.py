@@ -23,14 +23,13 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from anjuan import models as m
+from anjuan.campaign import campaign_info
+from anjuan.db import ROLE_CAMPAIGN, Database, database_role
+from anjuan.errors import AnjuanError, InputError, WorkflowError
+from anjuan.lead.finals import DEFAULT_THRESHOLD, ReviewSummary, disagreement, file_outcomes
+from anjuan.review.reviewing import StoredAnswer, validate_answer
 from scoring import DEDUCT, NA, PASS, VETO, ReviewPair, Standard, agreement, score_case
-
-from . import models as m
-from .campaign import campaign_info
-from .db import ROLE_CAMPAIGN, Database, database_role
-from .errors import AnjuanError, InputError, WorkflowError
-from .finals import DEFAULT_THRESHOLD, ReviewSummary, disagreement, file_outcomes
-from .reviewing import StoredAnswer, validate_answer
 
 SOURCE_A = "a"
 SOURCE_B = "b"

@@ -2,7 +2,7 @@
 
 This is the only place where reports meet the database: it reads the campaign, its standard,
 sampling batches, agencies and catalog sizes, which review of each sampled file is final
-(anjuan.finals.file_outcomes), scores each final review with scoring.score_case, computes
+(anjuan.lead.finals.file_outcomes), scores each final review with scoring.score_case, computes
 agreement over double-reviewed files, and hands everything to reports.compute as plain data.
 
 Answers are read in one pass ordered by review, so only one review's answers are in memory at a
@@ -18,15 +18,14 @@ from operator import itemgetter
 
 from sqlalchemy import func, select
 
+from anjuan import models as m
+from anjuan.campaign import campaign_info
+from anjuan.db import Database
+from anjuan.lead.finals import DEFAULT_THRESHOLD, file_outcomes
 from reports.build import paused_gc
 from reports.compute import AgencyInput, CaseInput, ReportInputs, build_bulletin
 from reports.model import AgreementStats, BulletinData, SamplingBatchInfo
 from scoring import PASS, AnswerInput, ReviewPair, agreement, score_case
-
-from . import models as m
-from .campaign import campaign_info
-from .db import Database
-from .finals import DEFAULT_THRESHOLD, file_outcomes
 
 BATCHED = {"yield_per": 10_000}  # rows come from the driver in batches, not one call per row
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import delete, func, insert, select
 
-from . import models as m
-from .db import Database
-from .errors import AnjuanError, WorkflowError
+from anjuan import models as m
+from anjuan.db import Database
+from anjuan.errors import AnjuanError, WorkflowError
 
 ALGORITHM = ("按执法机关分别抽取：以公开的随机种子、执法机关名称和案号计算 SHA-256 校验值，按校验值排序后取前 n 卷；"
              "n 为案卷数乘以抽样比例后向上取整，且不少于最少卷数、不多于最多卷数和案卷数。任何人可用同一种子复核")

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from anjuan import models as m
+from anjuan.db import Database
 from scoring import VETO
-
-from . import models as m
-from .db import Database
 
 DEFAULT_THRESHOLD = 5.0
 

@@ -53,12 +53,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.schema import CreateIndex, CreateTable, DropTable
 
+from anjuan import models as m
+from anjuan.campaign import campaign_info
+from anjuan.db import ROLE_CAMPAIGN, ROLE_PACKAGE, Database, database_role, is_url
+from anjuan.errors import WorkflowError
 from scoring import sha256_text
-
-from . import models as m
-from .campaign import campaign_info
-from .db import ROLE_CAMPAIGN, ROLE_PACKAGE, Database, database_role, is_url
-from .errors import WorkflowError
 
 # Test hook: seconds to sleep inside the merge transaction after reviews and answers are written
 # (prints PAUSE_MARK to stderr first), so a test can kill the process mid-merge.
@@ -220,7 +219,7 @@ def _same_file(a: Path, b: Path | None) -> bool:
 
 def _inspect_file(src: PackageReport, camp: _Campaign) -> None:
     """File-level checks before the package is opened; sets src.error."""
-    from .sqlite import is_sqlite_file
+    from anjuan.sqlite import is_sqlite_file
 
     path = Path(src.path)
     if not path.exists():
@@ -232,7 +231,7 @@ def _inspect_file(src: PackageReport, camp: _Campaign) -> None:
     elif not is_sqlite_file(path):
         src.error = f"{src.name} 不是 anjuan 数据包（不是 anjuan 数据库文件）"
     else:
-        from .sqlite.merge import has_wal_content
+        from anjuan.sqlite.merge import has_wal_content
 
         src.wal = has_wal_content(path)
         src.checksum = package_checksum(path)
@@ -307,7 +306,7 @@ def _read_package(src: PackageReport, camp: _Campaign) -> dict[str, list[dict]] 
     """The package's rows to stage, read through SQLAlchemy (read-only); None if it is refused."""
     from sqlalchemy.exc import DBAPIError
 
-    from .sqlite.merge import readonly_engine
+    from anjuan.sqlite.merge import readonly_engine
 
     t = m.SQLModel.metadata.tables
     engine = readonly_engine(Path(src.path))
@@ -497,7 +496,7 @@ def _pause() -> None:
 
 def _finish(conn: Connection, good: list[PackageReport], threshold: float) -> int:
     """Count conflicts per package and write merge_log; returns the campaign's conflicts."""
-    from .finals import file_outcomes
+    from anjuan.lead.finals import file_outcomes
 
     outcomes = file_outcomes(_Bound(conn), threshold)  # type: ignore[arg-type]
     conflicted = {cid for cid, o in outcomes.items() if o.state == "conflict"}
@@ -534,7 +533,7 @@ def merge(db: Database, packages: list[str | Path], dry_run: bool = False, skip_
     ones are merged and the bad ones reported. With dry_run everything is worked out and rolled back.
     `fast` (default: for a SQLite campaign) reads packages through ATTACH instead of SQLAlchemy.
     """
-    from .finals import DEFAULT_THRESHOLD
+    from anjuan.lead.finals import DEFAULT_THRESHOLD
 
     if not packages:
         raise WorkflowError("请指定要合并的数据包，如：anjuan merge 评查活动.db 王敏.db 陈立新.db")
@@ -549,7 +548,7 @@ def merge(db: Database, packages: list[str | Path], dry_run: bool = False, skip_
     with db.engine.connect() as conn:
         try:
             if fast:
-                from .sqlite import merge as merge_sqlite
+                from anjuan.sqlite import merge as merge_sqlite
 
                 merge_sqlite.bulk_cache(conn)
                 merge_sqlite.stage_packages(conn, sources, STAGED, lambda s, f: _check_facts(s, f, camp), _unreadable)
@@ -576,7 +575,7 @@ def merge(db: Database, packages: list[str | Path], dry_run: bool = False, skip_
                     tx.rollback()
         finally:
             if fast:
-                from .sqlite import merge as merge_sqlite
+                from anjuan.sqlite import merge as merge_sqlite
 
                 merge_sqlite.discard_connection(conn)
     result.seconds = time.perf_counter() - started

@@ -12,11 +12,11 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from . import models as m
-from .campaign import campaign_info
-from .db import ROLE_CAMPAIGN, ROLE_PACKAGE, Database, create_database, database_role
-from .errors import WorkflowError
-from .reviewing import resolve_reviewer
+from anjuan import models as m
+from anjuan.campaign import campaign_info
+from anjuan.db import ROLE_CAMPAIGN, ROLE_PACKAGE, Database, create_database, database_role
+from anjuan.errors import WorkflowError
+from anjuan.review.reviewing import resolve_reviewer
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from dataclasses import asdict, dataclass
 
 from sqlalchemy import case, func, select
 
-from . import models as m
-from .db import Database
+from anjuan import models as m
+from anjuan.db import Database
 
 
 @dataclass
@@ -91,7 +91,7 @@ def campaign_status(db: Database) -> CampaignStatus:
 
 def _add_finals(db: Database, agencies: dict[str, AgencyStatus]) -> None:
     """File-level figures on the bulletin's basis: final results and files waiting for 合议."""
-    from .finals import file_outcomes
+    from anjuan.lead.finals import file_outcomes
 
     outcomes = file_outcomes(db)
     cf, ag, rv = m.CaseFile.__table__, m.Agency.__table__, m.Review.__table__

@@ -22,10 +22,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import repeat
 from pathlib import Path
 
-from . import models as m
-from .db import Database
-from .errors import InputError
-from .tables import UndecodableText, column_letter, decode_csv_bytes
+from anjuan import models as m
+from anjuan.db import Database
+from anjuan.errors import InputError
+from anjuan.tables import UndecodableText, column_letter, decode_csv_bytes
 
 # ---------------------------------------------------------------------------------------------
 # Column names

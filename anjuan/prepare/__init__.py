@@ -1,0 +1,1 @@
+"""Preparing a campaign: catalogs, the review team, sampling and assignment."""
