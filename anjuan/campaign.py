@@ -33,6 +33,11 @@ def builtin_standard_names() -> list[str]:
     return sorted(f.name[:-5] for f in folder.iterdir() if f.name.endswith(".toml"))
 
 
+def builtin_display_names() -> list[str]:
+    """Names to type for the built-in standards: earlier editions as name@edition (default@1)."""
+    return [re.sub(r"-v(\d+)$", r"@\1", n) for n in builtin_standard_names()]
+
+
 def read_standard_file(path: str | Path) -> Standard:
     """Load and validate a standard file (or a built-in one by name); problems come with lines."""
     p = Path(path)
@@ -45,7 +50,7 @@ def read_standard_file(path: str | Path) -> Standard:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        names = "、".join(builtin_standard_names())
+        names = "、".join(builtin_display_names())
         raise InputError(f"找不到评查标准文件 {p}（内置标准可直接写名称：{names}）") from None
     except UnicodeDecodeError:
         raise InputError(f"评查标准文件 {p} 不是 UTF-8 编码的文本，请另存为 UTF-8") from None

@@ -462,3 +462,86 @@ def load_standard(text: str, source: str = "") -> Standard:
     if std is None:
         raise StandardError(problems, source)
     return std
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    """One item present in both standards whose scoring changed."""
+
+    id: str
+    text: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class StandardDiff:
+    """What changes for a campaign if it is scored by `new` instead of `old` (pure data)."""
+
+    old: Standard
+    new: Standard
+    added: tuple[Item, ...]
+    removed: tuple[Item, ...]
+    repointed: tuple[ItemChange, ...]
+    rekinded: tuple[ItemChange, ...]
+    veto_changed: tuple[ItemChange, ...]
+    moved: tuple[ItemChange, ...]
+    reworded: tuple[str, ...]
+    deductions_changed: tuple[str, ...]
+    header: tuple[ItemChange, ...]
+
+    @property
+    def same_scoring(self) -> bool:
+        return not (self.added or self.removed or self.repointed or self.rekinded or self.veto_changed
+                    or self.moved or self.deductions_changed or self.header)
+
+
+def _kinds_label(item: Item) -> str:
+    return "、".join(item.applies_to) if item.applies_to else "全部类别"
+
+
+def diff_standards(old: Standard, new: Standard) -> StandardDiff:
+    """Items added, removed, re-pointed, re-kinded, veto changed or moved between two standards."""
+    old_ids = {i.id: i for i in old.items}
+    new_ids = {i.id: i for i in new.items}
+    cat_old = {c.id: c.name for c in old.categories}
+    cat_new = {c.id: c.name for c in new.categories}
+    repointed, rekinded, veto, moved, reworded, deds = [], [], [], [], [], []
+    for item in new.items:
+        was = old_ids.get(item.id)
+        if was is None:
+            continue
+        if abs(was.points - item.points) > EPS:
+            repointed.append(ItemChange(item.id, item.text, f"{_fmt(was.points)}分", f"{_fmt(item.points)}分"))
+        if set(was.applies_to) != set(item.applies_to):
+            rekinded.append(ItemChange(item.id, item.text, _kinds_label(was), _kinds_label(item)))
+        if was.veto != item.veto:
+            veto.append(ItemChange(item.id, item.text, "否决项" if was.veto else "扣分项", "否决项" if item.veto else "扣分项"))
+        if cat_old.get(was.category_id) != cat_new.get(item.category_id):
+            moved.append(ItemChange(item.id, item.text, cat_old.get(was.category_id, was.category_id),
+                                    cat_new.get(item.category_id, item.category_id)))
+        if was.text != item.text:
+            reworded.append(item.id)
+        if [(d.text, d.points, d.per_occurrence) for d in was.deductions] != [(d.text, d.points, d.per_occurrence) for d in item.deductions] \
+                or was.bars_excellent != item.bars_excellent:
+            deds.append(item.id)
+    header = []
+
+    def head(label: str, a, b) -> None:
+        if a != b:
+            header.append(ItemChange("", label, str(a), str(b)))
+
+    head("计分方式", "条目分值合计" if not old.weighted else "类别权重", "条目分值合计" if not new.weighted else "类别权重")
+    head("类别及分值", "，".join(f"{c.name}{_fmt(c.points)}" for c in old.categories),
+         "，".join(f"{c.name}{_fmt(c.points)}" for c in new.categories))
+    head("等次", "，".join(f"{b.name}≥{_fmt(b.min)}" for b in old.bands), "，".join(f"{b.name}≥{_fmt(b.min)}" for b in new.bands))
+    head("不适用项", old.not_applicable, new.not_applicable)
+    head("否决后得分", old.veto_score, new.veto_score)
+    head("案件类别", "、".join(old.kinds), "、".join(new.kinds))
+    return StandardDiff(
+        old=old, new=new,
+        added=tuple(i for i in new.items if i.id not in old_ids),
+        removed=tuple(i for i in old.items if i.id not in new_ids),
+        repointed=tuple(repointed), rekinded=tuple(rekinded), veto_changed=tuple(veto), moved=tuple(moved),
+        reworded=tuple(reworded), deductions_changed=tuple(deds), header=tuple(header),
+    )

@@ -360,7 +360,7 @@ def test_cli_check_valid_file_exit_0():
 def test_cli_check_missing_file():
     r = run_anjuan("standard", "check", str(DATA / "no_such_standard.toml"))
     assert r.returncode == 1
-    assert r.stderr.strip() == f"错误：找不到评查标准文件 {DATA / 'no_such_standard.toml'}（内置标准可直接写名称：default、naiman）"
+    assert r.stderr.strip() == f"错误：找不到评查标准文件 {DATA / 'no_such_standard.toml'}（内置标准可直接写名称：default、default@1、naiman、naiman@1）"
 
 
 def test_cli_runner_check_raises_input_error_with_problems():
