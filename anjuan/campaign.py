@@ -17,7 +17,15 @@ _STANDARD_CACHE: dict[str, Standard] = {}
 
 
 def builtin_standard_text(name: str = "default") -> str:
-    return (resources.files("anjuan._data") / "standards" / f"{name}.toml").read_text(encoding="utf-8")
+    """The text of a built-in standard: "default", "naiman", or an earlier edition kept for the
+    campaigns created with it, by file name ("default-v1") or as name@edition ("default@1")."""
+    return (resources.files("anjuan._data") / "standards" / f"{builtin_file_stem(name)}.toml").read_text(encoding="utf-8")
+
+
+def builtin_file_stem(name: str) -> str:
+    """The file stem of a built-in standard name: "default@1" is kept as default-v1.toml."""
+    found = re.fullmatch(r"([A-Za-z][\w-]*)@(\d+)", name.strip())
+    return f"{found.group(1)}-v{found.group(2)}" if found else name.strip()
 
 
 def builtin_standard_names() -> list[str]:
@@ -25,9 +33,16 @@ def builtin_standard_names() -> list[str]:
     return sorted(f.name[:-5] for f in folder.iterdir() if f.name.endswith(".toml"))
 
 
+def builtin_display_names() -> list[str]:
+    """Names to type for the built-in standards: earlier editions as name@edition (default@1)."""
+    return [re.sub(r"-v(\d+)$", r"@\1", n) for n in builtin_standard_names()]
+
+
 def read_standard_file(path: str | Path) -> Standard:
     """Load and validate a standard file (or a built-in one by name); problems come with lines."""
     p = Path(path)
+    if not p.exists() and "@" in str(path) and builtin_file_stem(str(path)) in builtin_standard_names():
+        return load_standard(builtin_standard_text(str(path)), f"内置标准 {path}")
     if not p.exists() and (p.stem in builtin_standard_names()) and (
             p.suffix in ("", ".toml") and (len(p.parts) == 1 or p.parent.name == "standards")):
         # "naiman", "naiman.toml" or the README's data/standards/naiman.toml outside a checkout
@@ -35,7 +50,7 @@ def read_standard_file(path: str | Path) -> Standard:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        names = "、".join(builtin_standard_names())
+        names = "、".join(builtin_display_names())
         raise InputError(f"找不到评查标准文件 {p}（内置标准可直接写名称：{names}）") from None
     except UnicodeDecodeError:
         raise InputError(f"评查标准文件 {p} 不是 UTF-8 编码的文本，请另存为 UTF-8") from None

@@ -123,6 +123,15 @@ def score_case(standard: Standard, kind: str | None, answers) -> CaseScore:
         cat_possible[item.category_id] = cat_possible.get(item.category_id, 0.0) + item_possible
         cat_lost[item.category_id] = cat_lost.get(item.category_id, 0.0) + (item_possible - item_kept)
 
+    if standard.weighted:
+        # each category counts with its weight, whatever its items of this kind add up to;
+        # a category with nothing applicable leaves the weighting
+        possible, kept = 0.0, 0.0
+        for c in standard.categories:
+            cp = cat_possible.get(c.id, 0.0)
+            if cp > EPS:
+                possible += c.points
+                kept += c.points * (cp - cat_lost.get(c.id, 0.0)) / cp
     score = 100.0 * kept / possible if possible > EPS else 100.0
     vetoed = bool(veto_items)
     if vetoed and standard.veto_score == VETO_ZERO:

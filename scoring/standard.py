@@ -12,6 +12,11 @@ NA_FULL_MARKS = "full_marks"
 VETO_ZERO = "zero"
 VETO_KEEP = "keep"
 EPS = 1e-9
+SCHEMAS = (1, 2)
+"""Format versions. Schema 1: for every kind, the items of a category sum to the category's points,
+and a file's score is its kept points over its applicable points. Schema 2: a category's points are
+its weight; each kind's items inside it carry points by importance (any positive total), and a
+file's score weighs each category's kept share by the category's points (see FORMAT.md)."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,7 @@ class Item:
     basis: str = ""
     guide: str = ""
     deductions: tuple[Deduction, ...] = ()
+    group: str = ""
 
     def applies(self, kind: str | None) -> bool:
         """Whether the item applies to a file of this 案件类别. A file with no kind ("" or None)
@@ -74,6 +80,12 @@ class Standard:
     categories: tuple[Category, ...]
     text: str = field(repr=False, compare=False)
     sha256: str = ""
+    schema: int = 1
+
+    @property
+    def weighted(self) -> bool:
+        """Schema 2: category points are weights, item points inside a category vary by kind."""
+        return self.schema >= 2
 
     @property
     def items(self) -> tuple[Item, ...]:
@@ -100,6 +112,10 @@ class Standard:
             cached = tuple(i for i in self.items if i.applies(kind))
             self.__dict__[key] = cached
         return cached
+
+    def category_points_for(self, kind: str | None) -> dict[str, float]:
+        """Points of the items of each category that apply to a file of this kind."""
+        return {c.id: sum(i.points for i in c.items if i.applies(kind)) for c in self.categories}
 
     def category(self, category_id: str) -> Category:
         return next(c for c in self.categories if c.id == category_id)
@@ -128,6 +144,7 @@ class Standard:
             "description": self.description,
             "not_applicable": self.not_applicable,
             "veto_score": self.veto_score,
+            **({"schema": self.schema} if self.schema != 1 else {}),
             "kinds": list(self.kinds),
             "bands": [{"name": b.name, "min": b.min} for b in self.bands],
             "categories": [
@@ -150,7 +167,7 @@ class Standard:
                                 {"text": d.text, "points": d.points, "per_occurrence": d.per_occurrence}
                                 for d in i.deductions
                             ],
-                        }
+                        } | ({"group": i.group} if i.group else {})
                         for i in c.items
                     ],
                 }
@@ -267,6 +284,10 @@ def check_standard(text: str) -> tuple[Standard | None, list[StandardProblem]]:
         return None, [StandardProblem(f"TOML 语法错误：{exc}", int(m.group(1)) if m else None)]
     lines = _Lines(text)
 
+    schema = raw.get("schema", 1)
+    if isinstance(schema, bool) or schema not in SCHEMAS:
+        problems.append(StandardProblem(f"schema 应为 {' 或 '.join(str(x) for x in SCHEMAS)}，实际为 {schema!r}", lines.of_key("schema"), "文件头"))
+        schema = 1
     top = {k: raw.get(k) for k in ("id", "name", "version")}
     sid = _str(top["id"], "标准编号 id", problems, lines.of_key("id"), "文件头")
     name = _str(top["name"], "标准名称 name", problems, lines.of_key("name"), "文件头")
@@ -314,7 +335,10 @@ def check_standard(text: str) -> tuple[Standard | None, list[StandardProblem]]:
     if categories and abs(total - 100) > EPS:
         detail = "；".join(f"{c.name or c.id} {_fmt(c.points)}" for c in categories)
         problems.append(StandardProblem(f"各类别分值合计应为 100，实际为 {_fmt(total)}（{detail}），相差 {_fmt(total - 100)}", lines.of_key("points"), "类别合计"))
-    _check_category_sums(categories, kinds, lines, problems)
+    if schema >= 2:
+        _check_schema2(categories, kinds, lines, problems)
+    else:
+        _check_category_sums(categories, kinds, lines, problems)
     for c in categories:
         for i in c.items:
             for k in i.applies_to:
@@ -326,7 +350,7 @@ def check_standard(text: str) -> tuple[Standard | None, list[StandardProblem]]:
     std = Standard(
         id=sid, name=name, version=version, description=str(raw.get("description", "")).strip(),
         not_applicable=na, veto_score=veto_score, kinds=kinds, bands=tuple(bands),
-        categories=tuple(categories), text=text, sha256=sha256_text(text),
+        categories=tuple(categories), text=text, sha256=sha256_text(text), schema=schema,
     )
     return std, []
 
@@ -388,7 +412,7 @@ def _parse_item(ri, cid, lines: _Lines, cursor, seen_ids, problems):
         bars_excellent=bool(ri.get("bars_excellent", False)),
         applies_to=tuple(str(a).strip() for a in applies),
         basis=str(ri.get("basis", "")).strip(), guide=str(ri.get("guide", "")).strip(),
-        deductions=tuple(deductions),
+        deductions=tuple(deductions), group=str(ri.get("group", "")).strip(),
     )
     return item, cursor
 
@@ -409,9 +433,115 @@ def _check_category_sums(categories, kinds, lines: _Lines, problems) -> None:
                     line, f"类别 {c.id}"))
 
 
+def _check_schema2(categories, kinds, lines: _Lines, problems) -> None:
+    """The rules of schema 2 (FORMAT.md): veto items carry no points and no deductions (a defect is
+    either a veto or a deduction, never both); scored items carry deduction options; every kind is
+    scored in every category."""
+    if not kinds:
+        problems.append(StandardProblem("schema = 2 的标准须用 kinds 列出适用的案件类别", lines.of_key("kinds"), "文件头"))
+    for c in categories:
+        for i in c.items:
+            line, where = lines.of_id(i.id), f"条目 {i.id}"
+            if i.veto:
+                if i.points > EPS:
+                    problems.append(StandardProblem(f"否决项的分值应为 0（同一问题不能既否决又扣分），实际为 {_fmt(i.points)}", line, where))
+                if i.deductions:
+                    problems.append(StandardProblem("否决项不能再设扣分项（同一问题不能既否决又扣分）", line, where))
+                if not i.veto_text:
+                    problems.append(StandardProblem("否决项须写明否决情形 veto_text", line, where))
+            elif not i.deductions:
+                problems.append(StandardProblem("评分条目至少需要一个扣分项", line, where))
+        for kind in kinds:
+            if not any(i.points > EPS and i.applies(kind) for i in c.items):
+                problems.append(StandardProblem(f"类别“{c.name}”没有适用于“{kind}”的评分条目", lines.of_id(c.id), f"类别 {c.id}"))
+
+
 def load_standard(text: str, source: str = "") -> Standard:
     """Parse a standard, raising StandardError with every problem if it is not valid."""
     std, problems = check_standard(text)
     if std is None:
         raise StandardError(problems, source)
     return std
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    """One item present in both standards whose scoring changed."""
+
+    id: str
+    text: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class StandardDiff:
+    """What changes for a campaign if it is scored by `new` instead of `old` (pure data)."""
+
+    old: Standard
+    new: Standard
+    added: tuple[Item, ...]
+    removed: tuple[Item, ...]
+    repointed: tuple[ItemChange, ...]
+    rekinded: tuple[ItemChange, ...]
+    veto_changed: tuple[ItemChange, ...]
+    moved: tuple[ItemChange, ...]
+    reworded: tuple[str, ...]
+    deductions_changed: tuple[str, ...]
+    header: tuple[ItemChange, ...]
+
+    @property
+    def same_scoring(self) -> bool:
+        return not (self.added or self.removed or self.repointed or self.rekinded or self.veto_changed
+                    or self.moved or self.deductions_changed or self.header)
+
+
+def _kinds_label(item: Item) -> str:
+    return "、".join(item.applies_to) if item.applies_to else "全部类别"
+
+
+def diff_standards(old: Standard, new: Standard) -> StandardDiff:
+    """Items added, removed, re-pointed, re-kinded, veto changed or moved between two standards."""
+    old_ids = {i.id: i for i in old.items}
+    new_ids = {i.id: i for i in new.items}
+    cat_old = {c.id: c.name for c in old.categories}
+    cat_new = {c.id: c.name for c in new.categories}
+    repointed, rekinded, veto, moved, reworded, deds = [], [], [], [], [], []
+    for item in new.items:
+        was = old_ids.get(item.id)
+        if was is None:
+            continue
+        if abs(was.points - item.points) > EPS:
+            repointed.append(ItemChange(item.id, item.text, f"{_fmt(was.points)}分", f"{_fmt(item.points)}分"))
+        if set(was.applies_to) != set(item.applies_to):
+            rekinded.append(ItemChange(item.id, item.text, _kinds_label(was), _kinds_label(item)))
+        if was.veto != item.veto:
+            veto.append(ItemChange(item.id, item.text, "否决项" if was.veto else "扣分项", "否决项" if item.veto else "扣分项"))
+        if cat_old.get(was.category_id) != cat_new.get(item.category_id):
+            moved.append(ItemChange(item.id, item.text, cat_old.get(was.category_id, was.category_id),
+                                    cat_new.get(item.category_id, item.category_id)))
+        if was.text != item.text:
+            reworded.append(item.id)
+        if [(d.text, d.points, d.per_occurrence) for d in was.deductions] != [(d.text, d.points, d.per_occurrence) for d in item.deductions] \
+                or was.bars_excellent != item.bars_excellent:
+            deds.append(item.id)
+    header = []
+
+    def head(label: str, a, b) -> None:
+        if a != b:
+            header.append(ItemChange("", label, str(a), str(b)))
+
+    head("计分方式", "条目分值合计" if not old.weighted else "类别权重", "条目分值合计" if not new.weighted else "类别权重")
+    head("类别及分值", "，".join(f"{c.name}{_fmt(c.points)}" for c in old.categories),
+         "，".join(f"{c.name}{_fmt(c.points)}" for c in new.categories))
+    head("等次", "，".join(f"{b.name}≥{_fmt(b.min)}" for b in old.bands), "，".join(f"{b.name}≥{_fmt(b.min)}" for b in new.bands))
+    head("不适用项", old.not_applicable, new.not_applicable)
+    head("否决后得分", old.veto_score, new.veto_score)
+    head("案件类别", "、".join(old.kinds), "、".join(new.kinds))
+    return StandardDiff(
+        old=old, new=new,
+        added=tuple(i for i in new.items if i.id not in old_ids),
+        removed=tuple(i for i in old.items if i.id not in new_ids),
+        repointed=tuple(repointed), rekinded=tuple(rekinded), veto_changed=tuple(veto), moved=tuple(moved),
+        reworded=tuple(reworded), deductions_changed=tuple(deds), header=tuple(header),
+    )

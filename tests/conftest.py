@@ -35,7 +35,8 @@ def simple_catalog(sizes: dict[str, int], kind: str = "行政处罚") -> dict[st
 
 @pytest.fixture
 def campaign(tmp_path: Path):
-    """A new, empty campaign database scored by the built-in standard."""
-    db = init_campaign(tmp_path / "c.db", "2024年度行政执法案卷评查", organiser="测试县司法局")
+    """A new, empty campaign database scored by the first edition of the built-in standard
+    (default-v1: the ids and points these tests were written against)."""
+    db = init_campaign(tmp_path / "c.db", "2024年度行政执法案卷评查", organiser="测试县司法局", standard_path="default-v1")
     yield db
     db.engine.dispose()

@@ -44,7 +44,7 @@ PUNISH, PERMIT = "行政处罚", "行政许可"
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("tpl") / "c.db"
-    db = init_campaign(path, "测试评查")
+    db = init_campaign(path, "测试评查", standard_path="default-v1")  # item ids of the first edition
     with db.session() as s:
         conn = s.connection()
         ids = {AGENCY_A: m.new_id(), AGENCY_B: m.new_id()}
@@ -556,7 +556,7 @@ def test_template_export_then_fill_in_and_import(tmp_path):
     from anjuan.review.reviewing import list_assigned, resolve_reviewer, review_state
     from tests.conftest import add_catalog, simple_catalog
 
-    db = init_campaign(tmp_path / "t.db", "模板测试")
+    db = init_campaign(tmp_path / "t.db", "模板测试", standard_path="default-v1")
     add_catalog(db, simple_catalog({"县甲局": 2}))
     add_reviewer(db, "王敏", "县司法局")
     draw_sample(db, seed="1", ratio=1)

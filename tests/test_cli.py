@@ -73,7 +73,7 @@ def test_missing_database_is_one_line_error(tmp_path):
 
 
 def test_shipped_standards_are_valid():
-    for name in ("default", "naiman"):
+    for name in ("default", "naiman", "default-v1", "naiman-v1"):
         r = run("standard", "check", str(Path(__file__).parent.parent / "data" / "standards" / f"{name}.toml"))
         assert r.returncode == 0, r.stderr
         assert r.stdout.startswith("校验通过")

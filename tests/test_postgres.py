@@ -44,7 +44,7 @@ def pg_url():
 
 
 def test_full_flow_on_postgres(pg_url):
-    db = init_campaign(pg_url, "2024年度行政执法案卷评查")
+    db = init_campaign(pg_url, "2024年度行政执法案卷评查", standard_path="default-v1")  # item ids of the first edition
     add_catalog(db, simple_catalog({"县市场监督管理局": 20, "县交通运输局": 10}))
     add_reviewer(db, "王敏", "县司法局")
     add_reviewer(db, "陈立新", "律所")

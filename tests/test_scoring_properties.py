@@ -231,3 +231,87 @@ def test_kappa_within_minus_one_and_one(pairs):
 @given(st.lists(st.tuples(LABELS, LABELS), min_size=1, max_size=60))
 def test_kappa_is_symmetric(pairs):
     assert abs(cohen_kappa(pairs) - cohen_kappa([(b, a) for a, b in pairs])) < 1e-12
+
+
+# ---------------------------------------------------------------- schema 2 (category weights)
+
+@st.composite
+def standards_v2(draw):
+    """TOML text of a valid schema-2 standard: category weights summing to 100, items with any
+    positive points per kind (every kind scored in every category), veto items without points."""
+    out = [
+        "schema = 2", 'id = "generated-v2"', 'name = "生成的权重标准"', 'version = "2"',
+        f'not_applicable = "{draw(st.sampled_from(["exclude", "full_marks"]))}"',
+        f'veto_score = "{draw(st.sampled_from(["zero", "keep"]))}"',
+        f"kinds = {json.dumps(list(KINDS), ensure_ascii=False)}", "",
+    ]
+    n = 0
+
+    def scored(iid: str, applies: tuple[str, ...]) -> str:
+        points = draw(st.integers(1, 10))
+        lines = ["[[categories.items]]", f'id = "{iid}"', f'text = "条目 {iid}"', f"points = {points}",
+                 f"bars_excellent = {str(draw(st.booleans())).lower()}",
+                 f"applies_to = {json.dumps(list(applies), ensure_ascii=False)}"]
+        for k in range(draw(st.integers(1, 2))):
+            lines += ["[[categories.items.deductions]]", f'text = "问题 {iid}-{k}"',
+                      f"points = {draw(st.integers(1, points))}", f"per_occurrence = {str(draw(st.booleans())).lower()}"]
+        return "\n".join(lines) + "\n"
+
+    for c, weight in enumerate(_split(draw, 100, 4)):
+        out += ["", "[[categories]]", f'id = "c{c}"', f'name = "类别{c}"', f"points = {weight}", ""]
+        if draw(st.booleans()):
+            n += 1
+            out.append(f'[[categories.items]]\nid = "V{n}"\ntext = "否决 {n}"\npoints = 0\nveto = true\nveto_text = "否决情形 {n}"\n')
+        for kinds in (("行政处罚",), ("行政许可",)) if draw(st.booleans()) else ((),):
+            for _ in range(draw(st.integers(1, 3))):
+                n += 1
+                out.append(scored(f"I{n}", kinds))
+    return "\n".join(out) + "\n"
+
+
+@st.composite
+def weighted_kind_answers(draw, verdicts=VERDICTS):
+    std, problems = check_standard(draw(standards_v2()))
+    assert problems == [], [str(p) for p in problems]
+    assert std.weighted
+    kind = draw(st.sampled_from(KINDS))
+    answers = []
+    for item in std.items_for(kind):
+        v = draw(st.sampled_from([v for v in verdicts if v != VETO or item.veto] + ["missing"]))
+        if v != "missing":
+            answers.append(AnswerInput(item.id, v, draw(st.floats(0, 2 * item.points + 1, allow_nan=False)) if v == DEDUCT else 0.0))
+    return std, kind, answers
+
+
+@given(weighted_kind_answers())
+def test_weighted_score_is_the_weighted_mean_of_category_shares(data):
+    std, kind, answers = data
+    cs = score_case(std, kind, answers)
+    assert 0.0 <= cs.score <= 100.0
+    weights = {c.id: c.points for c in std.categories}
+    shares = [(weights[c.id], (c.possible - c.lost) / c.possible) for c in cs.categories if c.possible > 1e-9]
+    expected = 100.0 * sum(w * s for w, s in shares) / sum(w for w, _ in shares) if shares else 100.0
+    if cs.vetoed:
+        assert cs.grade == std.fail_band.name
+        if std.veto_score == "zero":
+            assert cs.score == 0.0
+            return
+    assert abs(cs.score - round(expected, 2)) < 0.011
+
+
+@given(weighted_kind_answers(), st.data())
+def test_weighted_more_deductions_never_raise_score(data, more):
+    std, kind, answers = data
+    before = score_case(std, kind, answers)
+    by_item = {a.item_id: a for a in answers}
+    worse = []
+    for item in std.items_for(kind):
+        a = by_item.get(item.id)
+        if a is None or a.verdict in (PASS, DEDUCT):
+            base = a.deducted if a is not None and a.verdict == DEDUCT else 0.0
+            worse.append(AnswerInput(item.id, DEDUCT, base + more.draw(st.floats(0, item.points + 1, allow_nan=False))))
+        else:
+            worse.append(a)
+    after = score_case(std, kind, worse)
+    assert after.score <= before.score
+    assert grade_index(std, after.grade) >= grade_index(std, before.grade)

@@ -360,7 +360,7 @@ def test_cli_check_valid_file_exit_0():
 def test_cli_check_missing_file():
     r = run_anjuan("standard", "check", str(DATA / "no_such_standard.toml"))
     assert r.returncode == 1
-    assert r.stderr.strip() == f"错误：找不到评查标准文件 {DATA / 'no_such_standard.toml'}（内置标准可直接写名称：default、naiman）"
+    assert r.stderr.strip() == f"错误：找不到评查标准文件 {DATA / 'no_such_standard.toml'}（内置标准可直接写名称：default、default@1、naiman、naiman@1）"
 
 
 def test_cli_runner_check_raises_input_error_with_problems():
@@ -394,3 +394,165 @@ def test_cli_show_tree_mentions_flags():
     assert "CX-04 送达程序合法 10分 不得评优" in out
     assert "CX-03 在法定期限内作出许可决定 20分 仅行政许可" in out
     assert "每处扣5分，扣完为止：文书未载明日期" in out
+
+
+# ---------------------------------------------------------------- schema 2
+
+SMALL_V2 = DATA / "small_v2.toml"
+
+
+def test_schema_2_parses_with_weights_groups_and_per_kind_points():
+    std = load_standard(SMALL_V2.read_text(encoding="utf-8"))
+    assert std.schema == 2 and std.weighted
+    assert [c.points for c in std.categories] == [40, 60]
+    assert std.category_points_for("行政处罚") == {"subject": 4, "procedure": 8}
+    assert std.category_points_for("行政检查") == {"subject": 4, "procedure": 3}
+    assert std.item("CX-02").group == "告知"
+    d = std.to_dict()
+    assert d["schema"] == 2 and d["categories"][1]["items"][0]["group"] == "告知"
+    # schema 1 keeps its dictionary exactly as before (no schema, no empty groups)
+    v1 = load_standard(small_text()).to_dict()
+    assert "schema" not in v1 and all("group" not in i for c in v1["categories"] for i in c["items"])
+
+
+def test_schema_2_scores_by_category_weight():
+    from scoring import DEDUCT, NA, AnswerInput, score_case
+
+    std = load_standard(SMALL_V2.read_text(encoding="utf-8"))
+    # 处罚: subject 4/4 kept, procedure lost 2 of 8 → 40 × 1 + 60 × 6/8 = 85
+    r = score_case(std, "行政处罚", [AnswerInput("CX-02", DEDUCT, 2.0)])
+    assert (r.score, r.grade) == (85.0, "合格")
+    assert [(c.possible, c.lost) for c in r.categories] == [(4, 0), (8, 2)]
+    # 检查: procedure lost 3 of 3 → 40 × 1 + 60 × 0 = 40
+    assert score_case(std, "行政检查", [AnswerInput("CX-04", DEDUCT, 3.0)]).score == 40.0
+    # a category with nothing applicable leaves the weighting: only 程序 counts, 2 of 8 lost → 75
+    r = score_case(std, "行政处罚", [AnswerInput("ZT-02", NA), AnswerInput("CX-02", DEDUCT, 2.0)])
+    assert r.score == 75.0
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (('points = 0\nveto = true\nveto_text = "未告知陈述、申辩权利"', 'points = 2\nveto = true\nveto_text = "未告知陈述、申辩权利"'),
+     "否决项的分值应为 0（同一问题不能既否决又扣分），实际为 2"),
+    (('veto_text = "未告知陈述、申辩权利"\napplies_to = ["行政处罚"]\n',
+      'veto_text = ""\napplies_to = ["行政处罚"]\n\n[[categories.items.deductions]]\ntext = "未告知"\npoints = 0.5\n'),
+     "否决项不能再设扣分项（同一问题不能既否决又扣分）"),
+    (('[[categories.items.deductions]]\ntext = "未告知检查结果"\npoints = 3\n', ''), "评分条目至少需要一个扣分项"),
+    (('applies_to = ["行政检查"]', 'applies_to = ["行政处罚"]'), "类别“程序”没有适用于“行政检查”的评分条目"),
+    (("\nschema = 2", "\nschema = 3"), "schema 应为 1 或 2，实际为 3"),
+])
+def test_schema_2_rules(change, message):
+    text = SMALL_V2.read_text(encoding="utf-8")
+    assert change[0] in text
+    found = [p.message for p in problems_of(text.replace(change[0], change[1], 1))]
+    assert any(message in m for m in found), found
+
+
+def test_schema_2_veto_needs_its_wording():
+    text = SMALL_V2.read_text(encoding="utf-8").replace('veto_text = "未告知陈述、申辩权利"', 'veto_text = ""')
+    assert "否决项须写明否决情形 veto_text" in [p.message for p in problems_of(text)]
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "anjuan", *args], capture_output=True, text=True)
+
+
+def test_cli_show_kind_prints_that_kinds_checklist_and_total():
+    r = run_cli("standard", "show", "default", "--kind", "行政检查")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert "行政检查案卷适用" in out and "评分条目分值合计 72分" in out
+    assert "CX-59" in out and "CX-86" not in out and "CL-52" not in out  # no 处罚-only items
+    assert "事实证据" in out and "裁量适当" in out
+    std = load_standard((Path(__file__).resolve().parent.parent / "data" / "standards" / "default.toml").read_text(encoding="utf-8"))
+    assert sum(std.category_points_for("行政检查").values()) == 72
+
+
+def test_cli_show_kind_json_keeps_only_that_kind():
+    r = run_cli("standard", "show", "default", "--kind", "行政许可", "--json")
+    data = json.loads(r.stdout)
+    ids = [i["id"] for c in data["categories"] for i in c["items"]]
+    assert data["kind"] == "行政许可" and "CX-69" in ids and "CX-40" not in ids
+    assert sum(c["kind_points"] for c in data["categories"]) == 81
+
+
+def test_cli_show_unknown_kind_one_line_exit_1():
+    r = run_cli("standard", "show", "default", "--kind", "行政裁决")
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr.strip() == ("错误：案件类别“行政裁决”不在评查标准“行政执法案卷评查标准（通用版）”的类别中，"
+                                "可选：行政处罚、行政许可、行政强制、行政检查")
+
+
+def test_cli_unknown_standard_name_one_line_exit_1():
+    r = run_cli("standard", "diff", "default@7", "default")
+    assert r.returncode == 1
+    assert r.stderr.strip() == "错误：找不到评查标准文件 default@7（内置标准可直接写名称：default、default@1、naiman、naiman@1）"
+
+
+def test_cli_diff_versions_lists_what_a_bureau_needs():
+    r = run_cli("standard", "diff", "default@1", "default")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    for heading in ("计分规则", "各类案卷", "改为否决或取消否决", "新增条目", "删除条目", "分值改变", "适用类别改变"):
+        assert heading in out, heading
+    assert "CX-40 实施行政强制措施前" in out and "扣分项 → 否决项" in out
+    assert "CX-09 执法决定书" in out  # V18 added
+    assert "行政检查：条目 57 → 43" in out
+    assert "已建立的评查活动保存了创建时的标准全文" in out
+
+
+def test_cli_diff_json_and_identical():
+    r = run_cli("standard", "diff", "naiman@1", "naiman", "--json")
+    data = json.loads(r.stdout)
+    assert not data["same_scoring"]
+    assert {c["id"] for c in data["veto_changed"]} == set()  # naiman's new vetoes are new items
+    assert {"NR-08", "NR-09", "CX-11", "CX-12", "CX-13", "CX-14", "CX-16", "CX-17"} <= {i["id"] for i in data["added"]}
+    assert any(c["id"] == "NR-07" and c["new"] == "行政处罚" for c in data["rekinded"])
+    same = run_cli("standard", "diff", "default", str(Path(__file__).resolve().parent.parent / "data" / "standards" / "default.toml"))
+    assert same.returncode == 0 and "两个标准完全相同" in same.stdout
+
+
+def test_diff_standards_names_every_kind_of_change():
+    from scoring.standard import diff_standards
+
+    old_text = SMALL_V2.read_text(encoding="utf-8")
+    new_text = (old_text
+                .replace('text = "告知书要素齐全"\npoints = 6', 'text = "告知书要素齐全"\npoints = 4')  # re-pointed
+                .replace('text = "决定书按期送达"\npoints = 2\napplies_to = ["行政处罚"]',
+                         'text = "决定书按期送达"\npoints = 2\napplies_to = ["行政处罚", "行政检查"]')  # re-kinded
+                .replace('id = "CX-04"', 'id = "CX-05"'))  # removed CX-04, added CX-05
+    old, new = load_standard(old_text), load_standard(new_text)
+    d = diff_standards(old, new)
+    assert [i.id for i in d.added] == ["CX-05"] and [i.id for i in d.removed] == ["CX-04"]
+    assert [(c.id, c.old, c.new) for c in d.repointed] == [("CX-02", "6分", "4分")]
+    assert [(c.id, c.old, c.new) for c in d.rekinded] == [("CX-03", "行政处罚", "行政处罚、行政检查")]
+    assert not d.veto_changed and not d.moved and not d.same_scoring
+    # a veto flag and a category move
+    moved = old_text.replace('veto = true\nveto_text = "未告知陈述、申辩权利"', 'veto_text = "未告知陈述、申辩权利"')
+    v1 = load_standard(small_text())
+    assert diff_standards(old, old).same_scoring
+    d2 = diff_standards(v1, v1)
+    assert d2.same_scoring and not d2.header
+    std_a = load_standard(old_text)
+    std_b, problems = check_standard(moved)
+    assert std_b is None and problems  # a scored item of 0 points is refused, so flips come with points
+    flipped = moved.replace('text = "告知陈述申辩权利"\npoints = 0', 'text = "告知陈述申辩权利"\npoints = 1').replace(
+        'applies_to = ["行政处罚"]\n\n[[categories.items]]\nid = "CX-02"',
+        'applies_to = ["行政处罚"]\n\n[[categories.items.deductions]]\ntext = "未告知"\npoints = 1\n\n[[categories.items]]\nid = "CX-02"', 1)
+    d3 = diff_standards(std_a, load_standard(flipped))
+    assert [(c.id, c.old, c.new) for c in d3.veto_changed] == [("CX-01", "否决项", "扣分项")]
+    assert [(c.id, c.old, c.new) for c in d3.repointed] == [("CX-01", "0分", "1分")]
+
+
+def test_diff_standards_reports_an_item_moved_to_another_category():
+    from scoring.standard import diff_standards
+
+    text = SMALL_V2.read_text(encoding="utf-8")
+    start = text.index('[[categories.items]]\nid = "CX-03"')
+    end = text.index('[[categories.items]]\nid = "CX-04"')
+    block = text[start:end]
+    moved = text[:start] + text[end:]
+    at = moved.index('[[categories]]\nid = "procedure"')
+    moved = moved[:at] + block + moved[at:]
+    d = diff_standards(load_standard(text), load_standard(moved))
+    assert [(c.id, c.old, c.new) for c in d.moved] == [("CX-03", "程序", "主体适格")]
+    assert not d.added and not d.removed and not d.repointed

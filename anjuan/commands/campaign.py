@@ -1,8 +1,9 @@
-"""anjuan init, anjuan standard check/show."""
+"""anjuan init, anjuan standard list/check/show/diff."""
 
 from __future__ import annotations
 
 import json
+import re
 
 import click
 
@@ -14,7 +15,7 @@ from ..cli import cli, console
 @click.option("--name", required=True, help="评查活动名称，如“2024年度行政处罚案卷评查”。")
 @click.option("--year", type=int, help="评查年度（默认从名称中识别）。")
 @click.option("--organiser", default="", help="组织单位，如“××县司法局”。")
-@click.option("--standard", "standard_path", help="评查标准：TOML 文件，或内置标准名称 default（通用标准，默认）、naiman（奈曼旗五要点标准）。")
+@click.option("--standard", "standard_path", help="评查标准：TOML 文件，或内置标准名称 default（通用标准第2版，默认）、default@1（通用标准第1版）、naiman（奈曼旗五要点标准）。")
 def init(campaign_db, name, year, organiser, standard_path):
     """新建评查活动数据库。
 
@@ -74,8 +75,10 @@ def standard_list():
     out = console()
     for name in builtin_standard_names():
         std = load_standard(builtin_standard_text(name))
-        out.print(f"{name:10} {std.name}（{std.version}，{len(std.items)} 个条目）", markup=False)
-    out.print("用法：anjuan init 评查.db --name … --standard 名称；anjuan standard show 名称")
+        alias = re.sub(r"-v(\d+)$", r"@\1", name)
+        note = "（默认）" if name == "default" else ("（早期版本，供用它建立的评查活动使用）" if alias != name else "")
+        out.print(f"{alias:10} {std.name}（{std.version}，{len(std.items)} 个条目）{note}", markup=False)
+    out.print("用法：anjuan init 评查.db --name … --standard 名称；anjuan standard show 名称；anjuan standard diff default@1 default")
 
 
 @standard.command("check")
@@ -92,17 +95,34 @@ def standard_check(file):
 
 @standard.command("show")
 @click.argument("file", metavar="FILE")
+@click.option("--kind", metavar="案件类别", help="只显示这一类案卷适用的条目及分值合计，如 --kind 行政检查。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
-def standard_show(file, as_json):
-    """以树形显示评查标准的类别、条目、分值和扣分项（FILE 可以是 .toml 或评查数据库）。
+def standard_show(file, kind, as_json):
+    """以树形显示评查标准的类别、条目、分值和扣分项（FILE 可以是 .toml、评查数据库或内置标准名称）。
 
     \b
-    示例：anjuan standard show data/standards/default.toml
+    示例：anjuan standard show default
+          anjuan standard show default --kind 行政检查
           anjuan standard show 2024评查.db --json
     """
     std = _load_any(file)
+    if kind is not None:
+        kind = kind.strip()
+        if kind not in std.kinds:
+            from ..errors import InputError
+
+            choices = "、".join(std.kinds) or "（本标准未列出案件类别）"
+            raise InputError(f"案件类别“{kind}”不在评查标准“{std.name}”的类别中，可选：{choices}")
     if as_json:
-        click.echo(json.dumps(std.to_dict(), ensure_ascii=False, indent=2))
+        data = std.to_dict()
+        if kind:
+            keep = {i.id for i in std.items_for(kind)}
+            points = std.category_points_for(kind)
+            for c in data["categories"]:
+                c["items"] = [i for i in c["items"] if i["id"] in keep]
+                c["kind_points"] = points[c["id"]]
+            data["kind"] = kind
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     from rich.markup import escape
     from rich.tree import Tree
@@ -115,9 +135,29 @@ def standard_show(file, as_json):
     veto = "得分为0，评为不合格" if std.veto_score == "zero" else "保留得分，评为不合格"
     tree = Tree(f"[bold]{escape(std.name)}[/]（{escape(std.version)}） 校验码 {std.sha256[:12]}")
     tree.add(f"等次：{bands}；不适用项{na}；否决项{veto}")
+    kind_points = std.category_points_for(kind) if kind else {}
+    if kind:
+        items = std.items_for(kind)
+        total = sum(kind_points.values())
+        how = "按类别权重折算为百分制" if std.weighted else "即百分制"
+        tree.add(f"[bold]{escape(kind)}[/]案卷适用 {len(items)} 个条目（其中否决项 {sum(1 for i in items if i.veto)} 个），"
+                 f"评分条目分值合计 {pts(total)}，{how}")
     for c in std.categories:
-        branch = tree.add(f"[bold cyan]{escape(c.name)}[/] {pts(c.points)}")
+        if kind and std.weighted:
+            head = f"权重 {pts(c.points)}，本类案卷条目合计 {pts(kind_points[c.id])}"
+        elif kind:
+            head = pts(kind_points[c.id])
+        else:
+            head = f"权重 {pts(c.points)}" if std.weighted else pts(c.points)
+        branch = tree.add(f"[bold cyan]{escape(c.name)}[/] {head}")
+        node_parent, group = branch, None
         for i in c.items:
+            if kind and not i.applies(kind):
+                continue
+            if i.group and i.group != group:
+                group = i.group
+                node_parent = branch.add(f"[bold]{escape(group)}[/]")
+            parent = node_parent if i.group else branch
             flags = []
             if i.veto:
                 flags.append("[bold red]一票否决[/]")
@@ -126,10 +166,96 @@ def standard_show(file, as_json):
             if i.applies_to:
                 flags.append("仅" + "、".join(i.applies_to))
             label = f"{escape(i.id)} {escape(i.text)}" + (f" {pts(i.points)}" if i.points else "")
-            node = branch.add(label + (" " + " ".join(flags) if flags else ""))
+            node = parent.add(label + (" " + " ".join(flags) if flags else ""))
             if i.basis:
                 node.add(f"[dim]依据：{escape(i.basis)}[/]")
             for d in i.deductions:
                 how = f"每处扣{d.points:g}分，扣完为止" if d.per_occurrence else f"扣{d.points:g}分"
                 node.add(f"[magenta]{how}[/]：{escape(d.text)}")
     console().print(tree, soft_wrap=False)  # wrap long 依据 lines inside the tree instead of cutting them
+
+
+@standard.command("diff")
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+def standard_diff(old, new, as_json):
+    """比较两个评查标准：新增、删除、改分值、改适用类别、改否决的条目，供决定评查活动是否改用新标准。
+
+    OLD、NEW 可以是 .toml 文件、评查数据库或内置标准名称（default、default@1、naiman）。
+
+    \b
+    示例：anjuan standard diff default@1 default
+          anjuan standard diff 2024评查.db default --json
+    """
+    from scoring.standard import diff_standards
+
+    a, b = _load_any(old), _load_any(new)
+    d = diff_standards(a, b)
+    if as_json:
+        def change(c):
+            return {"id": c.id, "text": c.text, "old": c.old, "new": c.new}
+
+        def item(i):
+            return {"id": i.id, "text": i.text, "points": i.points, "veto": i.veto, "applies_to": list(i.applies_to)}
+
+        click.echo(json.dumps({
+            "old": {"name": a.name, "version": a.version, "sha256": a.sha256},
+            "new": {"name": b.name, "version": b.version, "sha256": b.sha256},
+            "same_scoring": d.same_scoring, "header": [change(c) for c in d.header],
+            "added": [item(i) for i in d.added], "removed": [item(i) for i in d.removed],
+            "repointed": [change(c) for c in d.repointed], "rekinded": [change(c) for c in d.rekinded],
+            "veto_changed": [change(c) for c in d.veto_changed], "moved": [change(c) for c in d.moved],
+            "reworded": list(d.reworded), "deductions_changed": list(d.deductions_changed),
+            "kinds": {k: {"old": _kind_summary(a, k), "new": _kind_summary(b, k)} for k in _all_kinds(a, b)},
+        }, ensure_ascii=False, indent=2))
+        return
+    out = console()
+    say = out.print
+    say(f"原标准：{a.name}（{a.version}，{len(a.items)} 个条目，校验码 {a.sha256[:12]}）", markup=False)
+    say(f"新标准：{b.name}（{b.version}，{len(b.items)} 个条目，校验码 {b.sha256[:12]}）", markup=False)
+    if a.sha256 == b.sha256:
+        say("两个标准完全相同。")
+        return
+    if d.header:
+        say("\n计分规则：")
+        for c in d.header:
+            say(f"  {c.text}：{c.old} → {c.new}", markup=False)
+    say("\n各类案卷：")
+    for k in _all_kinds(a, b):
+        o, n = _kind_summary(a, k), _kind_summary(b, k)
+        say(f"  {k}：条目 {o['items']} → {n['items']}，否决项 {o['vetoes']} → {n['vetoes']}，"
+            f"评分条目分值合计 {o['points']:g} → {n['points']:g}", markup=False)
+
+    def block(title: str, rows: list[str]) -> None:
+        if rows:
+            say(f"\n{title}（{len(rows)} 项）：")
+            for r in rows:
+                say("  " + r, markup=False)
+
+    def kinds(i) -> str:
+        return "、".join(i.applies_to) if i.applies_to else "全部类别"
+
+    def described(i) -> str:
+        what = "否决项" if i.veto else f"{i.points:g}分"
+        return f"{i.id} {i.text}（{what}，{kinds(i)}）"
+
+    block("改为否决或取消否决", [f"{c.id} {c.text}：{c.old} → {c.new}" for c in d.veto_changed])
+    block("新增条目", [described(i) for i in d.added])
+    block("删除条目", [described(i) for i in d.removed])
+    block("分值改变", [f"{c.id} {c.text}：{c.old} → {c.new}" for c in d.repointed])
+    block("适用类别改变", [f"{c.id} {c.text}：{c.old} → {c.new}" for c in d.rekinded])
+    block("移入其他类别", [f"{c.id} {c.text}：{c.old} → {c.new}" for c in d.moved])
+    if d.reworded or d.deductions_changed:
+        say(f"\n另有 {len(d.reworded)} 个条目改写了内容，{len(d.deductions_changed)} 个条目改动了扣分项或不得评优标记"
+            "（anjuan standard show 查看全文）。")
+    say("\n已建立的评查活动保存了创建时的标准全文，继续按原标准计分；改用新标准须新建评查活动（anjuan init --standard 新标准）。")
+
+
+def _all_kinds(a, b) -> list[str]:
+    return list(dict.fromkeys([*a.kinds, *b.kinds]))
+
+
+def _kind_summary(std, kind: str) -> dict:
+    items = std.items_for(kind) if kind in std.kinds else ()
+    return {"items": len(items), "vetoes": sum(1 for i in items if i.veto), "points": sum(i.points for i in items)}

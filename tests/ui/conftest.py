@@ -42,7 +42,7 @@ FROZEN_TIME = "09:30:00"
 
 def build_campaign(path: Path) -> None:
     """Write the fixed test campaign to `path`: 3 agencies × 12 files, all assigned to 王敏."""
-    db = init_campaign(path, CAMPAIGN, 2024, "测试县司法局")
+    db = init_campaign(path, CAMPAIGN, 2024, "测试县司法局", standard_path="default-v1")  # snapshots show v1 items
     with db.session() as s:
         batch = m.SamplingBatch(seed="test", params="{}", algorithm="test")
         s.add(batch)

@@ -237,6 +237,33 @@ async def test_the_demo_campaign_opens(demo_template, tmp_path):
         assert len(shown(app)) == len(service_rows(path)) > 0
 
 
+async def test_a_weighted_standard_shows_weight_and_item_points(demo_template, tmp_path):
+    """The demo is scored by the default standard, version 2 (schema 2): a category heading gives
+    the category's weight and the points of the items this kind of file gets."""
+    import shutil
+
+    from anjuan.campaign import campaign_info
+    from anjuan.ui.widgets.checklist import Checklist
+
+    path = tmp_path / "demo.db"
+    shutil.copy(demo_template, path)
+    app = make_app(str(path), "王敏")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        row = service_rows(path)[0]
+        screen = await open_file(pilot, row.case_no)
+        checklist = screen.query_one(Checklist)
+        heading = checklist.render_line(0).text
+    db = open_database(path)
+    try:
+        std = campaign_info(db).standard
+    finally:
+        db.close()
+    assert std.weighted
+    item_points = std.category_points_for(screen.detail.kind)["subject"]
+    assert f"一、主体适格（权重10分，条目{item_points:g}分）" in heading, heading
+
+
 async def test_a_failing_read_opens_the_error_dialog(campaign_db, monkeypatch):
     from anjuan.ui.dialogs import ErrorDialog
 

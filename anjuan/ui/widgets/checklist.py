@@ -81,6 +81,10 @@ class Checklist(RowList):
         }
         self.answers: Mapping[str, StoredAnswer] = {}
         self.lost: Mapping[str, float] = {}
+        # schema 2: a category's points are its weight; the heading says so and adds the points
+        # of the items this kind of file gets
+        self.weighted = standard.weighted
+        self.kind_points = standard.category_points_for(kind or None)
 
     def on_mount(self) -> None:
         self.reset_rows()
@@ -142,5 +146,9 @@ class Checklist(RowList):
         done = sum(1 for i in items if i in self.answers)
         lost = self.lost.get(category.id, 0.0)
         right = f"已评 {done}/{len(items)}" + (f"  扣 {points(lost)}" if lost > 1e-9 else "")
-        left = f"{self.numerals[category.id]}、{category.name}（{points(category.points)}分）"
+        if self.weighted:
+            left = (f"{self.numerals[category.id]}、{category.name}"
+                    f"（权重{points(category.points)}分，条目{points(self.kind_points[category.id])}分）")
+        else:
+            left = f"{self.numerals[category.id]}、{category.name}（{points(category.points)}分）"
         return [Segment(" " + fit(left, max(width - 2 - cell_len(right), 4)) + right + " ", style)]
