@@ -21,7 +21,7 @@ from sqlalchemy import insert
 
 from anjuan import models as m
 from anjuan.campaign import campaign_info, init_campaign
-from anjuan.reporting import load_bulletin
+from anjuan.lead.reporting import load_bulletin
 from reports.jsonout import write_json
 from scoring import DEDUCT, NA, VETO, AnswerInput, score_case
 
