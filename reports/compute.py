@@ -19,7 +19,7 @@ from scoring.standard import VETO_ZERO
 from . import model as md
 from . import wording as w
 from .filenames import UniqueNames
-from .masking import Masker, file_masker
+from .masking import Masker
 
 DEFAULT_DEADLINE_DAYS = 30
 EXAMPLES = 3
@@ -212,7 +212,7 @@ def build_bulletin(inputs: ReportInputs, today: date, deadline: date | None = No
         mask = masker.for_party(c.party)
         if c.state != FINAL or c.score is None:
             state = md.STATE_CONFLICT if c.state == CONFLICT else md.STATE_PENDING
-            anon = file_masker(c.party)
+            anon = masker.anonymous(c.party)
             of = md.OpenFile(entry.name, anon(c.case_no), anon(c.title), state, [anon(r) for r in c.reasons])
             entry.open_files.append(md.OpenFile(entry.name, mask(c.case_no), mask(c.title), state,
                                                 [mask(r) for r in c.reasons]))
@@ -242,7 +242,7 @@ def build_bulletin(inputs: ReportInputs, today: date, deadline: date | None = No
             if bucket is None:
                 bucket = seen[p.item_id] = (set(), [], Counter())
             ags, examples, wordings = bucket
-            anon = anon or file_masker(c.party)
+            anon = anon or masker.anonymous(c.party)
             wordings[anon(raw)] += 1
             if len(examples) < EXAMPLES and p.note and c.agency not in ags:
                 examples.append(md.Example(entry.name, anon(c.case_no), _short(anon(p.note))))
@@ -253,10 +253,10 @@ def build_bulletin(inputs: ReportInputs, today: date, deadline: date | None = No
             [] if public else list(c.reviewers))
         entry.files.append(fe)
         if cs.grade == fail:
-            anon = anon or file_masker(c.party)
+            anon = anon or masker.anonymous(c.party)
             failed_anon[c.case_id] = md.FailedFile(entry.name, anon(c.case_no), anon(c.title), cs.score, [])
         elif cs.grade == top:
-            anon = anon or file_masker(c.party)
+            anon = anon or masker.anonymous(c.party)
             excellent.append(md.ExcellentFile(entry.name, anon(c.case_no), anon(c.title), c.kind, cs.score))
         sc = ScoredCase(c.case_id, c.case_no, c.agency, c.kind, cs)
         scored.setdefault(c.agency, []).append(sc)
@@ -280,7 +280,7 @@ def build_bulletin(inputs: ReportInputs, today: date, deadline: date | None = No
             if f.grade == fail:
                 reasons = _failed_reasons(f, items, pass_line)
                 entry.failed.append(md.FailedFile(entry.name, f.case_no, f.title, f.score, reasons))
-                failed_anon[f.case_id].reasons = [file_masker(f.party)(r) for r in reasons]
+                failed_anon[f.case_id].reasons = [masker.anonymous(f.party)(r) for r in reasons]
 
     ordered = sorted(agencies.values(), key=lambda a: (a.rank is None, a.rank or 0, a.name))
     draft = w.DRAFT if open_files else ""
