@@ -662,15 +662,7 @@ class DocxWriter:
     def _signature(self, b: _Body, data: md.BulletinData) -> None:
         """发文机关署名 centred over the 成文日期, which is right-indented four characters; two blank
         lines above leave room for the seal."""
-        b.keep_last()  # the signature never stands alone on a page
-        b.p("", keep_next=True)
-        b.p("", keep_next=True)
-        date = w.cn_date(data.date)
-        if data.organiser:
-            shift = (w.line_units(date) - w.line_units(data.organiser)) / 2 * 320
-            right = max(0, int(64 * 20 + shift))
-            b.p(data.organiser, "Signature", keep_next=True, ind=f'<w:ind w:right="{right}"/>')
-        b.p(date, "Signature")
+        self._sign(b, data.organiser, data.date)  # kept with the last paragraph: never alone on a page
 
     def _imprint(self, b: _Body, data: md.BulletinData) -> None:
         """版记: 抄送 and 印发机关/印发日期 between full-width lines (only for a document with a
@@ -847,6 +839,79 @@ class DocxWriter:
         self._signature(b, data)
         self._imprint(b, data)
         self._save(b, path, f"{a.name}{title}", data.organiser, data, title)
+
+
+    # --- 调卷通知 -------------------------------------------------------------------------
+
+    def write_notice(self, data, a, path: Path) -> None:
+        from .papers import notice_text, notice_title
+
+        b = _Body()
+        if data.doc_no:
+            b.p(data.doc_no, "DocNo")
+            b.p("")
+        title = notice_title(data)
+        b.p(title, "DocTitle")
+        b.p(f"{a.name}：", "NoIndent")
+        for para in notice_text(data, a):
+            b.p(para)
+        self._attachment_note(b, [("files", f"{a.name}抽取案卷清单")])
+        self._sign(b, data.organiser, data.issued_on)
+        b.p("附件", "AttLabel", page_break=True)
+        b.p(f"{a.name}抽取案卷清单", "AttTitle")
+        b.table(["序号", "案号", "案件名称", "案件类别", "结案日期", "报送情况"],
+                [(i, f.case_no, f.title, f.kind, f.decided_on, "") for i, f in enumerate(a.files, 1)],
+                [0, 0, 5, 0, 0, 1], [C, L, L, C, C, C])
+        self._save(b, path, f"{a.name}{title}", data.organiser)
+
+    # --- 案卷评查表 -----------------------------------------------------------------------
+
+    def write_forms(self, book, path: Path) -> None:
+        b = _Body()
+        for n, f in enumerate(book.files):
+            b.p("案卷评查表", "AttTitle", page_break=n > 0)
+            b.table(["项目", "内容", "项目", "内容"], [
+                ("执法机关", f.agency, "案号", f.case_no),
+                ("案件名称", f.title, "案件类别", f.kind or "—"),
+                ("当事人", f.party or "—", "评查人员", f.reviewer),
+                ("评查标准", book.standard, "评查状态", f.status),
+            ], [0, 3, 0, 2], [C, L, C, L])
+            rows = []
+            category = None
+            k = 0
+            for it in f.items:
+                if it.category != category:
+                    category = it.category
+                    rows.append(("", f"【{category}】", "", "", "", ""))
+                k += 1
+                verdict = it.verdict or "□符合 □扣分 □否决 □不适用"
+                deducted = w.points(it.deducted) if it.verdict == "扣分" else ""
+                note = "；".join(x for x in (it.note, f"第{it.page_ref}页" if it.page_ref and it.page_ref[:1].isdigit()
+                                               else it.page_ref) if x)
+                rows.append((k, it.text + ("（否决项）" if it.veto else ""), "—" if it.veto else w.points(it.points),
+                             verdict, deducted, note))
+            b.table(["序号", "评查项目", "分值", "评查结论", "扣分", "存在问题及卷内页码"], rows,
+                    [0, 9, 0, 2 if f.status == "未评查" else 0, 0, 4], [C, L, C, C, C, L])
+            score = "______" if f.score is None else w.score(f.score)
+            grade = f.grade or "______"
+            b.p(f"得分：{score}分　　等次：{grade}", "NoIndent")
+            if f.note:
+                b.p(f"评查意见：{f.note}", "NoIndent")
+            b.p("评查人员（签名）：______________　　日期：______年____月____日", "Sign")
+            b.p("组长审核（签名）：______________　　日期：______年____月____日", "Sign")
+        if not book.files:
+            b.p("暂无分配给该评查人员的案卷。")
+        self._save(b, path, f"{book.reviewer}案卷评查表", book.organiser)
+
+    def _sign(self, b: _Body, organiser: str, when) -> None:
+        b.keep_last()
+        b.p("", keep_next=True)
+        b.p("", keep_next=True)
+        date = w.cn_date(when)
+        if organiser:
+            shift = (w.line_units(date) - w.line_units(organiser)) / 2 * 320
+            b.p(organiser, "Signature", keep_next=True, ind=f'<w:ind w:right="{max(0, int(64 * 20 + shift))}"/>')
+        b.p(date, "Signature")
 
 
 def _ranking_rows(data: md.BulletinData):

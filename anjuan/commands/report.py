@@ -197,3 +197,105 @@ def _parse_annexes(text, public: bool) -> list[str]:
         if k not in out:
             out.append(k)
     return out
+
+
+@cli.command()
+@click.argument("campaign_db", metavar="CAMPAIGN.db")
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
+              help="输出目录：每个执法机关一份调卷通知（.docx），另有调卷清单.xlsx。")
+@click.option("--deliver-by", metavar="YYYY-MM-DD", help="报送案卷的期限，默认为成文日期起 7 日。")
+@click.option("--place", default="", help="案卷报送地点，如“县司法局三楼行政执法监督科”。")
+@click.option("--contact", default="", help="联系人及电话，如“张科长，0595-23281234”。")
+@click.option("--doc-no", "doc_no", default="", metavar="文号", help="发文字号。")
+@click.option("--date", "issued", metavar="YYYY-MM-DD", help="成文日期，默认为今天（北京时间）。")
+@click.option("--agency", "agencies", multiple=True, help="只给这些执法机关出具（可重复使用）。")
+@click.option("--force", is_flag=True, help="输出目录中已有调卷通知时覆盖。")
+def notice(campaign_db, outdir, deliver_by, place, contact, doc_no, issued, agencies, force):
+    """出具调卷通知：每个执法机关一份，列出抽中的案卷，请其按期报送（Word），另附调卷清单（Excel）。
+
+    \b
+    示例：anjuan notice 2024评查.db -o 调卷通知 --deliver-by 2025-03-10 --contact "张科长，0595-23281234"
+    也可在抽样时一并出具：anjuan sample 2024评查.db --ratio 0.3 --seed 20240601 --notice 调卷通知
+    """
+    write_notice_files(campaign_db, outdir, deliver_by, place, contact, doc_no, issued, list(agencies), force)
+
+
+def write_notice_files(campaign_db, outdir, deliver_by=None, place="", contact="", doc_no="", issued=None,
+                       agencies=None, force=False) -> None:
+    from pathlib import Path
+
+    from reports.errors import ReportError
+    from reports.papers import write_notices
+
+    from ..db import open_database
+    from ..errors import AnjuanError
+    from ..localtime import today
+    from ..papers import load_notice
+
+    issued_on = _parse_date(issued, "成文日期") or today()
+    due = _parse_date(deliver_by, "报送期限")
+    if due is not None and due < issued_on and not force:
+        raise AnjuanError(f"报送期限 {due.isoformat()} 早于成文日期 {issued_on.isoformat()}")
+    out = Path(outdir)
+    if out.is_dir() and any(p.suffix in (".docx", ".xlsx") and not p.name.startswith(".") for p in out.iterdir()) \
+            and not force:
+        raise AnjuanError(f"输出目录 {out} 中已有文件：请换一个目录，或加 --force 覆盖")
+    db = open_database(campaign_db)
+    try:
+        data = load_notice(db, issued_on, due, place.strip(), contact.strip(), doc_no.strip(), agencies or None)
+    finally:
+        db.close()
+    try:
+        written = write_notices(data, out)
+    except ReportError as exc:
+        raise AnjuanError(str(exc)) from None
+    except OSError as exc:
+        raise AnjuanError(f"写入 {exc.filename or out} 失败：{exc.strerror or exc}") from None
+    total = sum(len(a.files) for a in data.agencies)
+    console().print(f"已出具调卷通知 {len(data.agencies)} 份（共 {total} 卷），保存在 {out}；"
+                    f"报送期限 {w_date(data.deliver_by)}。共 {len(written)} 个文件。")
+
+
+def w_date(d) -> str:
+    from reports.wording import cn_date
+
+    return cn_date(d)
+
+
+@cli.command()
+@click.argument("campaign_db", metavar="CAMPAIGN.db")
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
+              help="输出目录：每名评查人员一份案卷评查表（.docx）。")
+@click.option("--reviewer", "reviewers", multiple=True, help="只为这些评查人员出具（可重复使用）。")
+@click.option("--force", is_flag=True, help="输出目录中已有评查表时覆盖。")
+def forms(campaign_db, outdir, reviewers, force):
+    """出具案卷评查表：每名评查人员一份 Word 文档，每卷一表，含评查结论和签名栏（未评查的为空白表）。
+
+    \b
+    示例：anjuan forms 2024评查.db -o 评查表
+          anjuan forms 2024评查.db -o 评查表 --reviewer 王敏
+    """
+    from pathlib import Path
+
+    from reports.errors import ReportError
+    from reports.papers import write_forms
+
+    from ..db import open_database
+    from ..errors import AnjuanError
+    from ..papers import load_forms
+
+    out = Path(outdir)
+    if out.is_dir() and any(p.suffix == ".docx" and not p.name.startswith(".") for p in out.iterdir()) and not force:
+        raise AnjuanError(f"输出目录 {out} 中已有文件：请换一个目录，或加 --force 覆盖")
+    db = open_database(campaign_db)
+    try:
+        books = load_forms(db, list(reviewers) or None)
+    finally:
+        db.close()
+    try:
+        written = write_forms(books, out)
+    except ReportError as exc:
+        raise AnjuanError(str(exc)) from None
+    except OSError as exc:
+        raise AnjuanError(f"写入 {exc.filename or out} 失败：{exc.strerror or exc}") from None
+    console().print(f"已出具案卷评查表 {len(written)} 份（{sum(len(b.files) for b in books)} 卷），保存在 {out}。")
