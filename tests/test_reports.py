@@ -302,7 +302,9 @@ def test_xlsx_states_the_figures(built, data):
     out, _ = built
     wb = openpyxl.load_workbook(file_of(out, data, "xlsx"))
     assert wb.sheetnames == ["总体情况", "执法机关排名", "案卷得分", "问题明细", "典型问题", "不合格案卷",
-                             "未完成案卷", "评查一致性", "图表"]
+                             "优秀案卷", "未完成案卷", "评查一致性", "评查人员工作量", "图表"]
+    work = {r[0].value: [c.value for c in r] for r in wb["评查人员工作量"].iter_rows(min_row=2)}
+    assert work["王敏"][2:5] == [6, 5, 1] and work["李强"][2:5] == [4, 4, 0]
     rk = wb["执法机关排名"]
     header = [c.value for c in rk[1]]
     assert header[:8] == ["名次", "执法机关", "案卷目录数", "抽查卷数", "已评卷数", "待合议", "未完成", "平均分"]
