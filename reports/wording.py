@@ -362,7 +362,7 @@ def typical_intro(data: md.BulletinData) -> str:
     if vetoes:
         text += f"其中{sum(t.count for t in vetoes)}卷存在否决情形，直接评为不合格，列在最前。"
     tied, count = tied_at_cut(data)
-    if len(shown) < len(tps):
+    if len(shown) < len(tps) or tied:
         text += f"其余问题按出现问题的案卷数由多到少，列出前{len(shown) - len(vetoes)}项"
         if tied:
             text += f"（其中{tied}项问题均出现在{count}卷中、并列最后一位，一并列出）"
