@@ -832,7 +832,7 @@ class DocxWriter:
                     for k, g in enumerate(groups, 1):
                         b.p(f"{k}. {w.problem_group_heading(g)}。{w.group_detail(g)}")
                         if g.basis:
-                            b.p(f"依据：{g.basis}", "Basis")
+                            b.p(f"依据：{w.short_basis(g.basis)}", "Basis")
             elif key == "rectify":
                 for para in a.requirements:
                     b.p(para)

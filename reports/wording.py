@@ -500,7 +500,15 @@ def agency_problems_intro(entry: md.AgencyEntry) -> str:
     text = f"评查共发现问题{n}处"
     if vetoes:
         text += f"，其中否决{vetoes}处（相关案卷直接评为不合格，列在最前）"
-    return text + "。逐项列出如下，请对照案卷和所注页码整改："
+    text += "。逐项列出如下，请对照案卷和所注页码整改"
+    if any("《中华人民共和国" in g.basis for g in entry.problems):
+        text += "（所列依据中的法律名称省略“中华人民共和国”）"
+    return text + "："
+
+
+def short_basis(text: str) -> str:
+    """《中华人民共和国行政处罚法》 → 《行政处罚法》 (the letter says so once)."""
+    return text.replace("《中华人民共和国", "《")
 
 
 def agency_problem_sections(entry: md.AgencyEntry) -> list[tuple[str, list[md.ProblemGroup]]]:

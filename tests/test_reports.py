@@ -380,7 +380,7 @@ def test_docx_states_the_figures(built, data):
         "一、评查总体情况", "二、案卷评查得分", "三、存在的问题", "四、整改要求"]
     ftext = "\n".join(fparas)
     assert "在2个参与排名的执法机关中列第2名" in ftext
-    assert "依据：《中华人民共和国行政处罚法》第十七条" in ftext
+    assert "依据：《行政处罚法》第十七条" in ftext and "法律名称省略“中华人民共和国”" in ftext
     # grouped by problem, vetoes first, with the files and pages; no internal item codes
     assert "1. 执法主体不合法（1卷）。涉及案卷：甲市监罚〔2024〕3号（第3页，否决）。" in ftext
     assert not re.search(r"(ZT|CX|WS)-0\d", ftext)
