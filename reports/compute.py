@@ -118,25 +118,26 @@ class _Items:
         return hit
 
 
-    def statement(self, item_id: str, veto: bool, option: int | None, note: str) -> str:
+    def statement(self, item_id: str, veto: bool, option: int | None, note: str) -> tuple[str, bool]:
         """The problem in a bureau's words: the chosen deduction option's 问题表述, else the veto
         wording, else the reviewer's note when it is one short sentence, else the requirement negated."""
         if self.standard.has_item(item_id):
             it = self.standard.item(item_id)
             if veto and it.veto_text:
-                return _sentence(it.veto_text)
+                return _sentence(it.veto_text), False
             if option is not None and 0 <= option < len(it.deductions):
-                return _sentence(it.deductions[option].text)
+                return _sentence(it.deductions[option].text), False
             text = it.text
         else:
             text = item_id
         short = _sentence(note)
         if short and len(short) <= STATEMENT_CHARS and not _MULTI_SENTENCE.search(short):
-            return short
-        return f"不符合“{_sentence(text)}”的要求"
+            return short, True  # the reviewer's words: may name people
+        return f"不符合“{_sentence(text)}”的要求", False
 
 
 STATEMENT_CHARS = 40
+SHOWN_WORDINGS = 5  # wordings of a typical problem the bulletin prints (heading and 4 more)
 _MULTI_SENTENCE = re.compile(r"[。；;！？!?\n]")
 
 
@@ -212,11 +213,13 @@ def build_bulletin(inputs: ReportInputs, today: date, deadline: date | None = No
         mask = masker.for_party(c.party)
         if c.state != FINAL or c.score is None:
             state = md.STATE_CONFLICT if c.state == CONFLICT else md.STATE_PENDING
-            anon = masker.anonymous(c.party)
-            of = md.OpenFile(entry.name, anon(c.case_no), anon(c.title), state, [anon(r) for r in c.reasons])
-            entry.open_files.append(md.OpenFile(entry.name, mask(c.case_no), mask(c.title), state,
-                                                [mask(r) for r in c.reasons]))
-            open_files.append(of)
+            own = md.OpenFile(entry.name, masker.text(c.case_no), mask(c.title), state, list(c.reasons))
+            entry.open_files.append(own)
+            if public:
+                open_files.append(own)
+            else:
+                anon = masker.quick(c.party)
+                open_files.append(md.OpenFile(entry.name, c.case_no, anon(c.title), state, list(c.reasons)))
             if state == md.STATE_CONFLICT:
                 entry.conflicts += 1
             else:
@@ -232,32 +235,35 @@ def build_bulletin(inputs: ReportInputs, today: date, deadline: date | None = No
             text, cat, basis, _ = items.get(p.item_id)
             veto = p.verdict == VETO
             verdict = md.VERDICT_VETO if veto else md.VERDICT_DEDUCT
-            raw = items.statement(p.item_id, veto, options.get(p.item_id), p.note)
-            statement = share(mask(raw))
+            raw, from_note = items.statement(p.item_id, veto, options.get(p.item_id), p.note)
+            statement = share(mask(raw) if from_note else raw)
             bars = std.has_item(p.item_id) and std.item(p.item_id).bars_excellent and p.deducted > 0
             problems.append(md.ProblemEntry(p.item_id, text, cat, verdict, p.deducted, share(mask(p.note)),
-                                            share(mask(p.page_ref)), basis, statement, bars))
+                                            share(masker.text(p.page_ref)), basis, statement, bars))
             lost += p.deducted if not veto else 0.0
             bucket = seen.get(p.item_id)
             if bucket is None:
                 bucket = seen[p.item_id] = (set(), [], Counter())
             ags, examples, wordings = bucket
-            anon = anon or masker.anonymous(c.party)
-            wordings[anon(raw)] += 1
+            if from_note:
+                anon = anon or masker.quick(c.party)
+                wordings[statement if public else anon(raw)] += 1
+            else:
+                wordings[raw] += 1
             if len(examples) < EXAMPLES and p.note and c.agency not in ags:
-                examples.append(md.Example(entry.name, anon(c.case_no), _short(anon(p.note))))
+                examples.append(md.Example(entry.name, c.case_no, _short(masker.full(c.party)(p.note))))
             ags.add(c.agency)
         fe = md.FileEntry(
-            c.case_id, entry.name, mask(c.case_no), mask(c.title), mask(c.party), c.kind, cs.score, cs.grade,
+            c.case_id, entry.name, masker.text(c.case_no), mask(c.title), mask(c.party), c.kind, cs.score, cs.grade,
             cs.vetoed, cs.excellent_barred, round(lost, 4), mask(c.note), c.settled, problems,
             [] if public else list(c.reviewers))
         entry.files.append(fe)
-        if cs.grade == fail:
-            anon = anon or masker.anonymous(c.party)
-            failed_anon[c.case_id] = md.FailedFile(entry.name, anon(c.case_no), anon(c.title), cs.score, [])
-        elif cs.grade == top:
-            anon = anon or masker.anonymous(c.party)
-            excellent.append(md.ExcellentFile(entry.name, anon(c.case_no), anon(c.title), c.kind, cs.score))
+        if cs.grade in (fail, top):
+            title = fe.title if public else (anon or masker.quick(c.party))(c.title)
+            if cs.grade == fail:
+                failed_anon[c.case_id] = md.FailedFile(entry.name, fe.case_no, title, cs.score, [])
+            else:
+                excellent.append(md.ExcellentFile(entry.name, fe.case_no, title, c.kind, cs.score))
         sc = ScoredCase(c.case_id, c.case_no, c.agency, c.kind, cs)
         scored.setdefault(c.agency, []).append(sc)
         everything.append(sc)
@@ -280,7 +286,7 @@ def build_bulletin(inputs: ReportInputs, today: date, deadline: date | None = No
             if f.grade == fail:
                 reasons = _failed_reasons(f, items, pass_line)
                 entry.failed.append(md.FailedFile(entry.name, f.case_no, f.title, f.score, reasons))
-                failed_anon[f.case_id].reasons = [masker.anonymous(f.party)(r) for r in reasons]
+                failed_anon[f.case_id].reasons = [masker.full(f.party)(r) for r in reasons]
 
     ordered = sorted(agencies.values(), key=lambda a: (a.rank is None, a.rank or 0, a.name))
     draft = w.DRAFT if open_files else ""
@@ -294,7 +300,10 @@ def build_bulletin(inputs: ReportInputs, today: date, deadline: date | None = No
             text, cat, basis, _ = items.get(pc.item_id)
             ags, examples, wordings = seen.get(pc.item_id, (set(), [], Counter()))
             ranked_wordings = sorted(wordings.items(), key=lambda kv: (-kv[1], kv[0]))
-            statements = [md.Statement(t, n) for t, n in ranked_wordings]
+            # the bulletin goes to every agency: the wordings it prints are masked in full
+            full = masker.full("")
+            statements = [md.Statement(full(t) if k < SHOWN_WORDINGS else t, n)
+                          for k, (t, n) in enumerate(ranked_wordings)]
             veto = std.has_item(pc.item_id) and std.item(pc.item_id).veto
             typical.append(md.TypicalProblem(pc.item_id, text, cat, basis, pc.count, pc.vetoes, pc.points_lost,
                                              pc.count / reviewed if reviewed else 0.0, len(ags), examples,

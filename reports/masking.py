@@ -142,17 +142,27 @@ class Masker:
             return identity
         return self.texts.for_party(party)
 
-    def anonymous(self, party: str) -> Callable[[str], str]:
-        """Always masking, also in an internal bulletin (other agencies' files)."""
+    def full(self, party: str) -> Callable[[str], str]:
+        """Every name and number masked, also in an internal bulletin (examples of other agencies)."""
         return self.texts.for_party(party)
 
+    def quick(self, party: str) -> Callable[[str], str]:
+        """The file's own parties and all numbers masked (no segmentation: fast enough for every
+        file of a large campaign)."""
+        return file_masker(party, segment=False)
 
-def file_masker(party: str, extra_names: Iterable[str] = ()) -> Callable[[str], str]:
-    """Masking function for the texts of one file (title, party, notes): names and numbers."""
+
+def file_masker(party: str, extra_names: Iterable[str] = (), segment: bool = True) -> Callable[[str], str]:
+    """Masking function for the texts of one file (title, party, notes): names and numbers;
+    segment=False masks only the given parties' names (and numbers)."""
     names = person_names(party)
     for n in extra_names:
         if is_natural_person(n):
             names[n] = mask_person(n)
+    if not segment:
+        if not names:
+            return mask_numbers
+        return lambda text: mask_numbers(_replace_names(text, names))
 
     def mask(text: str) -> str:
         return mask_text(text, names)
@@ -479,16 +489,17 @@ class TextMasker:
 
     def for_party(self, party: str) -> Callable[[str], str]:
         known = person_names(party)
-        key = party or ""
 
         def mask(text: str) -> str:
             if not text:
                 return text
-            hit = self._cache.get((key, text))
+            # the result depends on the party only when one of its names is in the text
+            key = (party, text) if known and any(n in text for n in known) else ("", text)
+            hit = self._cache.get(key)
             if hit is None:
-                hit = mask_text(text, known, self.stop)
+                hit = mask_text(text, known if key[0] else None, self.stop)
                 if len(self._cache) < 200_000:
-                    self._cache[(key, text)] = hit
+                    self._cache[key] = hit
             return hit
 
         return mask
