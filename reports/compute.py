@@ -104,6 +104,8 @@ class _Items:
         self.cat_names = {c.id: c.name for c in standard.categories}
         self.order = {item.id: n for n, item in enumerate(standard.items)}
         self._cache: dict[str, tuple[str, str, str, str]] = {}
+        self._statements: dict[tuple, tuple[str, bool]] = {}
+        self.bars = frozenset(it.id for it in standard.items if it.bars_excellent)
 
     def get(self, item_id: str) -> tuple[str, str, str, str]:
         """(text, category name, basis, veto text)."""
@@ -119,6 +121,15 @@ class _Items:
 
 
     def statement(self, item_id: str, veto: bool, option: int | None, note: str) -> tuple[str, bool]:
+        key = (item_id, veto, option, note)
+        hit = self._statements.get(key)
+        if hit is None:
+            hit = self._statement(item_id, veto, option, note)
+            if len(self._statements) < 200_000:
+                self._statements[key] = hit
+        return hit
+
+    def _statement(self, item_id: str, veto: bool, option: int | None, note: str) -> tuple[str, bool]:
         """The problem in a bureau's words: the chosen deduction option's 问题表述, else the veto
         wording, else the reviewer's note when it is one short sentence, else the requirement negated."""
         if self.standard.has_item(item_id):
@@ -137,7 +148,6 @@ class _Items:
 
 
 STATEMENT_CHARS = 40
-SHOWN_WORDINGS = 5  # wordings of a typical problem the bulletin prints (heading and 4 more)
 _MULTI_SENTENCE = re.compile(r"[。；;！？!?\n]")
 
 
@@ -237,7 +247,7 @@ def build_bulletin(inputs: ReportInputs, today: date, deadline: date | None = No
             verdict = md.VERDICT_VETO if veto else md.VERDICT_DEDUCT
             raw, from_note = items.statement(p.item_id, veto, options.get(p.item_id), p.note)
             statement = share(mask(raw) if from_note else raw)
-            bars = std.has_item(p.item_id) and std.item(p.item_id).bars_excellent and p.deducted > 0
+            bars = p.item_id in items.bars and p.deducted > 0
             problems.append(md.ProblemEntry(p.item_id, text, cat, verdict, p.deducted, share(mask(p.note)),
                                             share(masker.text(p.page_ref)), basis, statement, bars))
             lost += p.deducted if not veto else 0.0
@@ -251,7 +261,7 @@ def build_bulletin(inputs: ReportInputs, today: date, deadline: date | None = No
             else:
                 wordings[raw] += 1
             if len(examples) < EXAMPLES and p.note and c.agency not in ags:
-                examples.append(md.Example(entry.name, c.case_no, _short(masker.full(c.party)(p.note))))
+                examples.append(md.Example(entry.name, c.case_no, _short(masker.anonymous(c.party)(p.note))))
             ags.add(c.agency)
         fe = md.FileEntry(
             c.case_id, entry.name, masker.text(c.case_no), mask(c.title), mask(c.party), c.kind, cs.score, cs.grade,
@@ -286,7 +296,7 @@ def build_bulletin(inputs: ReportInputs, today: date, deadline: date | None = No
             if f.grade == fail:
                 reasons = _failed_reasons(f, items, pass_line)
                 entry.failed.append(md.FailedFile(entry.name, f.case_no, f.title, f.score, reasons))
-                failed_anon[f.case_id].reasons = [masker.full(f.party)(r) for r in reasons]
+                failed_anon[f.case_id].reasons = [masker.anonymous(f.party)(r) for r in reasons]
 
     ordered = sorted(agencies.values(), key=lambda a: (a.rank is None, a.rank or 0, a.name))
     draft = w.DRAFT if open_files else ""
@@ -300,10 +310,7 @@ def build_bulletin(inputs: ReportInputs, today: date, deadline: date | None = No
             text, cat, basis, _ = items.get(pc.item_id)
             ags, examples, wordings = seen.get(pc.item_id, (set(), [], Counter()))
             ranked_wordings = sorted(wordings.items(), key=lambda kv: (-kv[1], kv[0]))
-            # the bulletin goes to every agency: the wordings it prints are masked in full
-            full = masker.full("")
-            statements = [md.Statement(full(t) if k < SHOWN_WORDINGS else t, n)
-                          for k, (t, n) in enumerate(ranked_wordings)]
+            statements = [md.Statement(t, n) for t, n in ranked_wordings]
             veto = std.has_item(pc.item_id) and std.item(pc.item_id).veto
             typical.append(md.TypicalProblem(pc.item_id, text, cat, basis, pc.count, pc.vetoes, pc.points_lost,
                                              pc.count / reviewed if reviewed else 0.0, len(ags), examples,
