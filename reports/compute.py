@@ -261,7 +261,9 @@ def build_bulletin(inputs: ReportInputs, today: date, deadline: date | None = No
             else:
                 wordings[raw] += 1
             if len(examples) < EXAMPLES and p.note and c.agency not in ags:
-                examples.append(md.Example(entry.name, c.case_no, _short(masker.anonymous(c.party)(p.note))))
+                # a note that only repeats the heading is left out: the example then names the file
+                note = "" if _sentence(p.note) == raw else _short(masker.anonymous(c.party)(p.note))
+                examples.append(md.Example(entry.name, c.case_no, note))
             ags.add(c.agency)
         fe = md.FileEntry(
             c.case_id, entry.name, masker.text(c.case_no), mask(c.title), mask(c.party), c.kind, cs.score, cs.grade,

@@ -415,7 +415,7 @@ def good_practices(data: md.BulletinData) -> list[str]:
 
 
 def example_text(ex: md.Example) -> str:
-    return f"{ex.agency}{ex.case_no}案卷：{ex.note}"
+    return f"{ex.agency}{ex.case_no}案卷" + (f"：{ex.note}" if ex.note else "")
 
 
 def failed_intro(data: md.BulletinData) -> str:

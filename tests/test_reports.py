@@ -207,7 +207,9 @@ def test_figures_by_hand(data):
         ("CX-01", 3, 30.0, 2, 0), ("WS-01", 3, 18.0, 2, 0), ("ZT-02", 2, 10.0, 2, 0),
         ("CX-02", 2, 10.0, 2, 0), ("ZT-01", 1, 0.0, 1, 1)]
     assert tps[0].share == pytest.approx(0.5)
-    assert tps[0].examples[0].note == "询问笔录未记载出示执法证件"
+    # the note only repeats the problem's heading: the example names the file without it
+    assert tps[0].statement == "询问笔录未记载出示执法证件" and tps[0].examples[0].note == ""
+    assert w.example_text(tps[0].examples[0]) == "甲县交通运输局甲交罚〔2024〕1号案卷"
 
     assert [(f.case_no, f.score) for f in data.failed_files] == [("甲市监罚〔2024〕3号", 0.0)]
     assert data.failed_files[0].reasons == ["否决项：执法主体不合法（以内设机构名义作出处罚决定）"]
