@@ -39,6 +39,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from functools import lru_cache
 from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -447,6 +448,7 @@ def _merge_styles(doc, styles_xml: bytes) -> None:
             root.append(st)
 
 
+@lru_cache(maxsize=100_000)
 def text_width(text: str, pt: float = TABLE_PT) -> int:
     """Width of a line of text in twips: CJK and full-width characters one em, Latin letters and
     digits about half an em (Times New Roman / 仿宋 half-width)."""
@@ -475,7 +477,8 @@ def fit_widths(headers: list[str], rows: list[tuple], weights: list[int], total:
     need = list(head)
     for c, weight in enumerate(weights):
         if weight == 0:
-            longest = max((text_width(line, pt) for row in rows for line in row[c].split("\n")), default=0)
+            values = {row[c] for row in rows}  # scores, counts and dates repeat: measure each once
+            longest = max((text_width(line, pt) for v in values for line in v.split("\n")), default=0)
             need[c] = max(need[c], longest + pad)
     fixed = sum(need[c] for c, wgt in enumerate(weights) if wgt == 0)
     flex = [c for c, wgt in enumerate(weights) if wgt > 0]

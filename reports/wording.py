@@ -211,7 +211,12 @@ def excellent_rule(data: md.BulletinData, entry: md.AgencyEntry | None = None) -
     items = "、".join(f"“{t}”" for t in std.barring[:3]) + ("等" if len(std.barring) > 3 else "")
     text = (f"评查标准规定，{items}{'项' if len(std.barring) <= 3 else ''}存在扣分的案卷不得评为{top.name}，"
             f"得分虽在{points(top.min)}分以上，也只评为{second.name}")
-    files = barred_files(data) if entry is None else [f for f in entry.files if f in barred_files(data)]
+    if entry is None:
+        files = barred_files(data)
+    else:
+        top = data.standard.bands[0]
+        files = [f for f in entry.files
+                 if f.barred_from_excellent and f.score >= top.min - 1e-9 and f.grade != top.name]
     if files:
         text += f"；本次有{len(files)}卷因此评为{second.name}，已在案卷得分表中注明“不得评优”"
     return text + "。"
