@@ -39,8 +39,8 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from functools import lru_cache
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
