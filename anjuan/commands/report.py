@@ -18,7 +18,8 @@ FORMATS_HELP = "xlsx,docx,html,md,json"
 @click.option("--format", "formats", default=FORMATS_HELP, show_default=True, metavar="LIST",
               help="输出格式，逗号分隔，可选 xlsx、docx、html、md、json。")
 @click.option("--public", is_flag=True,
-              help="生成公开版：自然人当事人只保留姓氏（如“张某”），身份证号码、手机号码打码。")
+              help="生成公开版：所有文字中的自然人姓名只保留姓氏（如“张某”），身份证号、电话号码、银行账号打码；"
+                   "不含评查一致性统计和评查人员工作量。")
 @click.option("--deadline", metavar="YYYY-MM-DD",
               help="整改期限，如 2025-03-31；不指定时为生成之日起 30 日。")
 @click.option("--templates", "templates_dir", type=click.Path(file_okay=False), metavar="DIR",
@@ -26,9 +27,9 @@ FORMATS_HELP = "xlsx,docx,html,md,json"
 @click.option("--threshold", type=float, default=5.0, show_default=True,
               help="双人评查两人得分相差超过此分数即视为不一致、待合议（与 anjuan merge 一致）。")
 @click.option("--organiser", default=None, help="落款的组织单位，如“××县司法局”（默认用 anjuan init 时登记的）。")
-@click.option("--doc-no", "doc_no", default="", metavar="文号", help="发文字号，如“甲司发〔2025〕3号”。")
+@click.option("--doc-no", "doc_no", default="", metavar="TEXT", help="发文字号，如“甲司发〔2025〕3号”。")
 @click.option("--date", "issued", metavar="YYYY-MM-DD", help="成文日期（落款日期），默认为今天（北京时间）。")
-@click.option("--cc", "cc", multiple=True, metavar="机关",
+@click.option("--cc", "cc", multiple=True, metavar="TEXT",
               help="抄送机关，可多次指定或用顿号、逗号分隔，如 --cc 市司法局、县人民政府办公室。")
 @click.option("--annex", "annex", default=None, metavar="LIST",
               help="通报附件，逗号分隔，按顺序编号：open（未完成评查案卷清单）、excellent（优秀案卷名单）、"
@@ -206,7 +207,7 @@ def _parse_annexes(text, public: bool) -> list[str]:
 @click.option("--deliver-by", metavar="YYYY-MM-DD", help="报送案卷的期限，默认为成文日期起 7 日。")
 @click.option("--place", default="", help="案卷报送地点，如“县司法局三楼行政执法监督科”。")
 @click.option("--contact", default="", help="联系人及电话，如“张科长，0595-23281234”。")
-@click.option("--doc-no", "doc_no", default="", metavar="文号", help="发文字号。")
+@click.option("--doc-no", "doc_no", default="", metavar="TEXT", help="发文字号。")
 @click.option("--date", "issued", metavar="YYYY-MM-DD", help="成文日期，默认为今天（北京时间）。")
 @click.option("--agency", "agencies", multiple=True, help="只给这些执法机关出具（可重复使用）。")
 @click.option("--force", is_flag=True, help="输出目录中已有调卷通知时覆盖。")
