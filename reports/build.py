@@ -87,14 +87,25 @@ def existing_reports(outdir: Path) -> list[Path]:
     return out
 
 
-def _alive(pid: int) -> bool:
+STALE_AFTER = 6 * 3600  # seconds: where a process cannot be asked, an older temp file is stale
+
+
+def _alive(pid: int, path: Path) -> bool:
+    """Whether the run that writes this temporary file may still be running."""
     if pid == os.getpid():
         return True
+    if os.name != "posix":  # os.kill(pid, 0) would terminate the process on Windows
+        import time
+
+        try:
+            return time.time() - path.stat().st_mtime < STALE_AFTER
+        except OSError:
+            return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except (PermissionError, OSError):
+    except OSError:
         return True
     return True
 
@@ -109,7 +120,7 @@ def remove_stale_temp_files(outdir: Path) -> list[Path]:
             continue
         for p in folder.iterdir():
             mo = _TMP.match(p.name)
-            if mo and p.is_file() and not _alive(int(mo.group(1))):
+            if mo and p.is_file() and not _alive(int(mo.group(1)), p):
                 try:
                     p.unlink()
                     removed.append(p)
