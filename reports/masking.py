@@ -195,7 +195,7 @@ ROLE_WORDS = (
     "当事人", "证人", "见证人", "执法人员", "承办人", "办案人员", "经办人", "负责人", "经营者", "户主", "代理人",
     "联系人", "签收人", "送达人", "询问人", "记录人", "陈述人", "申请人", "举报人", "投诉人", "检查人", "审核人",
     "审批人", "驾驶员", "驾驶人", "司机", "车主", "业主", "店主", "老板", "股东", "员工", "职工", "村民", "居民",
-    "受害人", "被害人", "监护人", "继承人", "翻译人员", "鉴定人", "承包人", "出租人", "承租人", "法人", "其妻",
+    "受害人", "被害人", "监护人", "店员", "营业员", "工作人员", "收银员", "服务员", "厨师", "保安", "技术员", "继承人", "翻译人员", "鉴定人", "承包人", "出租人", "承租人", "法人", "其妻",
     "其夫", "妻子", "丈夫", "儿子", "女儿", "父亲", "母亲", "同事", "邻居", "队长", "科长", "局长", "所长", "主任",
     "村委会主任", "书记", "站长", "组长", "厂长", "经理", "会计", "出纳", "本人", "同志", "先生", "女士",
 )
@@ -347,7 +347,7 @@ def _pick_name(text: str, a: int, stop: frozenset[str]) -> str:
     return ""
 
 
-_CLAUSE_START = re.compile(r"(?:^|(?<=[，。；：,;:\s]))")
+_CLAUSE_START = re.compile(r"(?:^|(?<=[，。；：、,;:\s]))")
 
 
 def _leading_names(text: str, stop: frozenset[str]) -> list[tuple[int, int]]:
@@ -368,7 +368,9 @@ def _role_names(text: str) -> list[tuple[int, int]]:
         pos = mo.start(1)
         end = mo.end(1)
         while pos < end:
-            name = _pick_name(text, pos, STOP_WORDS) or _name_at(text, pos)
+            name = _pick_name(text, pos, STOP_WORDS)
+            if not name and _tag(text[pos])[:1] not in _SURNAME_FUNCTION_TAGS:  # 执法人员于当日… is no name
+                name = _name_at(text, pos)
             if not name or name in STOP_WORDS:
                 break
             out.append((pos, pos + len(name)))
