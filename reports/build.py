@@ -4,13 +4,20 @@ Layout of the folder:
     <通报标题>.xlsx / .docx / .html / .md / .json     the bulletin (公开版 adds “（公开版）”)
     反馈意见书/<执法机关>反馈意见书.docx / .html / .md   one per agency (公开版: 反馈意见书（公开版）/)
 Files are written one at a time and each through a temporary name, so an interrupted run never
-leaves a half-written file under its final name.
+leaves a half-written file under its final name; temporary files a killed run left behind are
+removed by the next run.
+
+Guards (ReportError, nothing written): no file has a final result; the folder already holds report
+files (unless force=True, which first removes the earlier report's files so two runs never mix);
+a bureau Word template that is not usable. While files are 待合议 or unfinished the documents are
+drafts: “（草稿）” in every title and file name.
 """
 
 from __future__ import annotations
 
 import gc
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,7 +65,78 @@ def parse_formats(text: str | Sequence[str]) -> list[str]:
 
 
 def bulletin_stem(data: BulletinData) -> str:
-    return safe_filename(data.title + ("（公开版）" if data.public else ""), "评查结果通报")
+    draft = "（草稿）" if data.draft else ""
+    return safe_filename(data.title + draft + ("（公开版）" if data.public else ""), "评查结果通报")
+
+
+REPORT_SUFFIXES = {f".{f}" for f in FORMATS}
+REPORT_DIRS = ("反馈意见书", "反馈意见书（公开版）")
+_TMP = re.compile(r"^\..*\.(\d+)\.tmp\.[A-Za-z]+$")
+
+
+def existing_reports(outdir: Path) -> list[Path]:
+    """Report files an earlier run left in `outdir` (bulletins and feedback folders)."""
+    if not outdir.is_dir():
+        return []
+    out = []
+    for p in sorted(outdir.iterdir()):
+        if p.is_file() and p.suffix.lower() in REPORT_SUFFIXES and not p.name.startswith("."):
+            out.append(p)
+        elif p.is_dir() and p.name in REPORT_DIRS:
+            out.append(p)
+    return out
+
+
+STALE_AFTER = 6 * 3600  # seconds: where a process cannot be asked, an older temp file is stale
+
+
+def _alive(pid: int, path: Path) -> bool:
+    """Whether the run that writes this temporary file may still be running."""
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":  # os.kill(pid, 0) would terminate the process on Windows
+        import time
+
+        try:
+            return time.time() - path.stat().st_mtime < STALE_AFTER
+        except OSError:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def remove_stale_temp_files(outdir: Path) -> list[Path]:
+    """Remove the temporary files (.<name>.<pid>.tmp.<ext>) of runs that were killed."""
+    removed = []
+    if not outdir.is_dir():
+        return removed
+    for folder in [outdir, *(outdir / d for d in REPORT_DIRS)]:
+        if not folder.is_dir():
+            continue
+        for p in folder.iterdir():
+            mo = _TMP.match(p.name)
+            if mo and p.is_file() and not _alive(int(mo.group(1)), p):
+                try:
+                    p.unlink()
+                    removed.append(p)
+                except OSError:
+                    pass
+    return removed
+
+
+def _clear(paths: list[Path]) -> None:
+    import shutil
+
+    for p in paths:
+        if p.is_dir():
+            shutil.rmtree(p)
+        else:
+            p.unlink()
 
 
 def feedback_dir(data: BulletinData) -> str:
@@ -82,14 +160,30 @@ def _write(path: Path, writer: Callable[..., None], *args) -> Path:
 
 
 def build_reports(data: BulletinData, outdir: str | Path, formats: Sequence[str] = FORMATS,
-                  templates_dir: str | Path | None = None, progress: Progress | None = None) -> list[Path]:
+                  templates_dir: str | Path | None = None, progress: Progress | None = None,
+                  force: bool = False, word_template: str | Path | None = None,
+                  charts: bool = True) -> list[Path]:
     """Write the bulletin and the feedback documents; returns the files written."""
     outdir = Path(outdir)
+    if data.overall is None:
+        raise ReportError("还没有任何案卷有最终评查结果，不能出具通报：请先完成评查（双人评查意见不一致的先合议）")
     if templates_dir is not None:
         td = Path(templates_dir)
         if not td.is_dir():
             raise ReportError(f"模板目录 {td} 不存在或不是目录")
+    if word_template is not None and "docx" in formats:
+        from .word import check_template
+
+        check_template(Path(word_template))
+    remove_stale_temp_files(outdir)
+    old = existing_reports(outdir)
+    if old and not force:
+        names = "、".join(p.name for p in old[:3]) + ("等" if len(old) > 3 else "")
+        raise ReportError(f"输出目录 {outdir} 中已有通报文件（{names}）：请换一个目录，"
+                          "或加 --force 删除这些文件后重新生成")
     try:
+        if old:
+            _clear(old)
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ReportError(f"无法创建输出目录 {outdir}：{exc.strerror or exc}") from None
@@ -111,14 +205,15 @@ def build_reports(data: BulletinData, outdir: str | Path, formats: Sequence[str]
     written: list[Path] = []
     try:
         with paused_gc():
-            _build(data, outdir, formats, templates_dir, stem, sub, agencies, written, tick)
+            _build(data, outdir, formats, templates_dir, stem, sub, agencies, written, tick, word_template, charts)
     except OSError as exc:
         raise ReportError(f"写入 {exc.filename or outdir} 失败：{exc.strerror or exc}") from None
     return written
 
 
 def _build(data: BulletinData, outdir: Path, formats: list[str], templates_dir, stem: str, sub: Path,
-           agencies, written: list[Path], tick: Callable[[str], None]) -> None:
+           agencies, written: list[Path], tick: Callable[[str], None], word_template=None,
+           charts: bool = True) -> None:
     for fmt in formats:
         bulletin = outdir / f"{stem}.{fmt}"
         if fmt == "xlsx":
@@ -135,11 +230,11 @@ def _build(data: BulletinData, outdir: Path, formats: list[str], templates_dir, 
             if fmt == "docx":
                 from .word import DocxWriter
 
-                writer = DocxWriter()
+                writer = DocxWriter(word_template, charts=charts)
             else:
                 from .web import WebRenderer
 
-                writer = WebRenderer(fmt, templates_dir, feedback_dir(data))
+                writer = WebRenderer(fmt, templates_dir, feedback_dir(data), charts=charts)
             written.append(_write(bulletin, writer.write_bulletin, data))
             tick(bulletin.name)
             for a in agencies:

@@ -159,10 +159,14 @@ def write_xlsx(data: BulletinData, path: Path, stream: bool | None = None) -> No
     _problems(wb, data, formats)
     _typical(wb, data, formats)
     _failed(wb, data, formats)
+    if data.excellent_files:
+        _excellent(wb, data, formats)
     if data.open_files:
         _open(wb, data, formats)
     if data.agreement is not None:
         _agreement(wb, data, formats)
+    if data.workload and not data.public:
+        _workload(wb, data, formats)
     _charts(wb, data, ranked_rows, grade_rows)
     wb.close()
 
@@ -277,12 +281,15 @@ def _files(wb, data: BulletinData, f) -> None:
     # one line per file (no wrapping): a long sheet stays easy to scan, sort and filter
     headers = [("执法机关", 28, "text"), ("案号", 22, "text"), ("案件名称", 40, "text"), ("当事人", 20, "text"),
                ("案件类别", 10, "text"), ("得分", 8, "score"), ("等次", 8, "text"), ("否决", 6, "text"),
-               ("合议确定", 8, "text"), ("问题数", 7, "int"), ("扣分合计", 9, "num"), ("评查意见", 40, "text")]
+               ("合议确定", 8, "text"), ("问题数", 7, "int"), ("扣分合计", 9, "num"), ("评查意见", 40, "text"),
+               ("不得评优", 9, "text")]
     s = _Sheet(wb, "案卷得分", f, headers)
+    barred = {id(x) for x in w.barred_files(data)}
     for a in data.agencies:
         for x in a.files:
             s.add((x.agency, x.case_no, x.title, x.party, x.kind, x.score, x.grade, "是" if x.vetoed else "",
-                   "是" if x.settled else "", len(x.problems), x.points_lost, x.note))
+                   "是" if x.settled else "", len(x.problems), x.points_lost, x.note,
+                   "是" if id(x) in barred else ""))
     s.finish()
 
 
@@ -290,29 +297,31 @@ def _problems(wb, data: BulletinData, f) -> None:
     # One row per problem found (the legal basis of each item is on the 典型问题 sheet). 扣分 holds
     # the points deducted, or the text 否决 for a veto.
     headers = [("执法机关", 28, "text"), ("案号", 22, "text"), ("项目编号", 9, "text"), ("评查项目", 60, "text"),
-               ("扣分", 6, "num"), ("存在问题", 50, "text"), ("页码", 8, "text")]
+               ("扣分", 6, "num"), ("存在问题", 50, "text"), ("页码", 8, "text"), ("问题表述", 40, "text")]
     s = _Sheet(wb, "问题明细", f, headers)
     veto = f["veto"]
     for a in data.agencies:
         for x in a.files:
             for p in x.problems:
                 if p.verdict == VERDICT_VETO:
-                    s.add((x.agency, x.case_no, p.item_id, p.item_text, None, p.note, p.page_ref))
+                    s.add((x.agency, x.case_no, p.item_id, p.item_text, None, p.note, p.page_ref, p.statement))
                     s.ws.write_string(s.row - 1, 4, VERDICT_VETO, veto)
                 else:
-                    s.add((x.agency, x.case_no, p.item_id, p.item_text, p.deducted, p.note, p.page_ref))
+                    s.add((x.agency, x.case_no, p.item_id, p.item_text, p.deducted, p.note, p.page_ref, p.statement))
     s.finish()
 
 
 def _typical(wb, data: BulletinData, f) -> None:
     headers = [("序号", 6, "int"), ("项目编号", 9, "text"), ("类别", 10, "text"), ("评查项目", 44, "wrap"),
                ("问题案卷数", 10, "int"), ("占已评案卷", 10, "pct"), ("涉及机关数", 10, "int"), ("否决卷数", 9, "int"),
-               ("扣分合计", 9, "num"), ("依据", 40, "wrap"), ("示例（已隐去个人信息）", 50, "wrap")]
+               ("扣分合计", 9, "num"), ("依据", 40, "wrap"), ("示例（已隐去个人信息）", 50, "wrap"),
+               ("问题表述（按出现次数）", 50, "wrap")]
     s = _Sheet(wb, "典型问题", f, headers, fit=True)
     for n, tp in enumerate(data.typical_problems, 1):
         examples = "\n".join(w.example_text(e) for e in tp.examples)
+        wordings = "\n".join(f"{st.text}（{st.count}卷）" for st in tp.statements)
         s.add((n, tp.item_id, tp.category, tp.item_text, tp.count, tp.share, tp.agencies, tp.vetoes,
-               tp.points_lost, tp.basis, examples))
+               tp.points_lost, tp.basis, examples, wordings))
     s.finish()
 
 
@@ -322,6 +331,28 @@ def _failed(wb, data: BulletinData, f) -> None:
     s = _Sheet(wb, "不合格案卷", f, headers, fit=True)
     for n, x in enumerate(data.failed_files, 1):
         s.add((n, x.agency, x.case_no, x.title, x.score, "\n".join(x.reasons)))
+    s.finish()
+
+
+def _excellent(wb, data: BulletinData, f) -> None:
+    headers = [("序号", 6, "int"), ("执法机关", 24, "wrap"), ("案号", 22, "text"), ("案件名称", 40, "wrap"),
+               ("案件类别", 10, "text"), ("得分", 8, "score")]
+    s = _Sheet(wb, "优秀案卷", f, headers, fit=True)
+    for n, x in enumerate(data.excellent_files, 1):
+        s.add((n, x.agency, x.case_no, x.title, x.kind, x.score))
+    s.finish()
+
+
+def _workload(wb, data: BulletinData, f) -> None:
+    """Internal: each reviewer's assigned, submitted and draft reviews (never in a public version)."""
+    headers = [("评查人员", 12, "text"), ("所在单位", 28, "text"), ("分配卷数", 9, "int"), ("已提交", 8, "int"),
+               ("草稿", 8, "int"), ("未开始", 8, "int"), ("作为最终结果", 12, "int"), ("待合议", 8, "int"),
+               ("完成率", 9, "pct")]
+    s = _Sheet(wb, "评查人员工作量", f, headers)
+    for r in data.workload:
+        not_started = max(r.assigned - r.submitted - r.drafts, 0)
+        s.add((r.name, r.unit, r.assigned, r.submitted, r.drafts, not_started, r.final, r.conflicts,
+               r.submitted / r.assigned if r.assigned else 0.0))
     s.finish()
 
 

@@ -31,6 +31,8 @@ class ProblemEntry:
     note: str
     page_ref: str
     basis: str
+    statement: str = ""  # the problem as a bureau states it (deduction option wording, note or veto text)
+    bars_excellent: bool = False
 
 
 @dataclass(slots=True)
@@ -51,6 +53,12 @@ class FileEntry:
     note: str
     settled: bool  # result fixed by 合议
     problems: list[ProblemEntry] = field(default_factory=list)
+    reviewers: list[str] = field(default_factory=list)  # who reviewed the file (internal documents only)
+
+    @property
+    def barred_from_excellent(self) -> bool:
+        """Scored in the top band's range but not graded in it because a 不得评优 item was deducted."""
+        return self.excellent_barred and not self.vetoed
 
 
 @dataclass(slots=True)
@@ -108,6 +116,14 @@ class Example:
 
 
 @dataclass(slots=True)
+class Statement:
+    """One way a problem was stated, and in how many files."""
+
+    text: str
+    count: int
+
+
+@dataclass(slots=True)
 class TypicalProblem:
     item_id: str
     item_text: str
@@ -119,6 +135,18 @@ class TypicalProblem:
     share: float  # of the files with a final review
     agencies: int  # agencies with at least one such file
     examples: list[Example] = field(default_factory=list)
+    statement: str = ""  # the problem in a bureau's words (most frequent wording)
+    statements: list[Statement] = field(default_factory=list)  # every wording, most frequent first
+    veto: bool = False  # a veto item (its files fail)
+
+
+@dataclass(slots=True)
+class ExcellentFile:
+    agency: str
+    case_no: str
+    title: str
+    kind: str
+    score: float
 
 
 @dataclass(slots=True)
@@ -137,6 +165,7 @@ class Occurrence:
     deducted: float
     note: str
     page_ref: str
+    statement: str = ""
 
 
 @dataclass(slots=True)
@@ -150,6 +179,8 @@ class ProblemGroup:
     count: int
     points_lost: float
     occurrences: list[Occurrence] = field(default_factory=list)
+    statement: str = ""  # the problem in a bureau's words
+    veto: bool = False
 
 
 @dataclass(slots=True)
@@ -193,6 +224,7 @@ class StandardInfo:
     bands: list[BandInfo]
     categories: list[CategoryInfo]
     veto_zero: bool
+    barring: list[str] = field(default_factory=list)  # what a 不得评优 item requires, one per item
 
 
 @dataclass(slots=True)
@@ -205,6 +237,7 @@ class SamplingBatchInfo:
     by_kind: bool
     algorithm: str
     agencies: list[str] = field(default_factory=list)  # empty: all agencies
+    local_date: date | None = None  # the day of the draw in the bureau's time zone
 
 
 @dataclass(slots=True)
@@ -234,6 +267,19 @@ class AgreementStats:
 
 
 @dataclass(slots=True)
+class WorkloadRow:
+    """One reviewer's share of the campaign (internal xlsx only)."""
+
+    name: str
+    unit: str
+    assigned: int
+    submitted: int
+    drafts: int
+    final: int  # files whose final result is this reviewer's review
+    conflicts: int  # of the reviewer's files, waiting for 合议
+
+
+@dataclass(slots=True)
 class BulletinData:
     campaign: str
     year: int | None
@@ -254,6 +300,20 @@ class BulletinData:
     requirements: list[str]
     agreement: AgreementStats | None = None
     schema: str = SCHEMA
+    excellent_files: list[ExcellentFile] = field(default_factory=list)
+    good_practices: list[str] = field(default_factory=list)  # what the files without problems did well
+    draft: bool = False  # files still open: the documents are marked 草稿
+    doc_no: str = ""  # 发文字号, e.g. 甲司发〔2025〕3号
+    issued_on: date | None = None  # 成文日期 (defaults to generated_on)
+    cc: list[str] = field(default_factory=list)  # 抄送机关
+    annexes: list[str] = field(default_factory=list)  # annex keys chosen by the lead, in order
+    workload: list[WorkloadRow] = field(default_factory=list)  # internal only
+    typical_cut_tied: int = 0  # problems tied with the last one shown, all shown
+
+    @property
+    def date(self) -> date:
+        """The 成文日期 printed under the signature."""
+        return self.issued_on or self.generated_on
 
     @property
     def ranked(self) -> list[AgencyEntry]:

@@ -99,9 +99,11 @@ def _template_error(exc: TemplateError, name: str) -> ReportError:
 class WebRenderer:
     """Renders the bulletin and each agency's feedback to HTML or Markdown files."""
 
-    def __init__(self, fmt: str, templates_dir: str | Path | None = None, feedback_dir: str = FEEDBACK_DIR):
+    def __init__(self, fmt: str, templates_dir: str | Path | None = None, feedback_dir: str = FEEDBACK_DIR,
+                 charts: bool = False):
         assert fmt in ("html", "md")
         self.fmt = fmt
+        self.charts = charts and fmt == "html"
         self.feedback_dir = feedback_dir
         self.env = environment(fmt == "md", templates_dir)
         names = (f"bulletin.{fmt}.j2", f"feedback.{fmt}.j2")
@@ -111,8 +113,13 @@ class WebRenderer:
             raise _template_error(exc, names[0]) from None
 
     def _context(self, data: BulletinData) -> dict:
+        charts = []
+        if self.charts:
+            from .charts import chart_svgs
+
+            charts = [(caption, Markup(svg)) for caption, svg in chart_svgs(data)]
         return {"data": data, "fail_band": data.standard.bands[-1].name if data.standard.bands else "",
-                "links": True, "feedback_dir": self.feedback_dir}
+                "links": True, "feedback_dir": self.feedback_dir, "charts": charts}
 
     def _dump(self, template, path: Path, **context) -> None:
         # One document at a time is rendered and written: a feedback document is at most a few MB.

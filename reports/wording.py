@@ -37,12 +37,37 @@ def cn_num(n: int) -> str:
     return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
 
 
+def line_units(text: str) -> float:
+    """Width of a line of body text in characters (Latin letters and digits count half)."""
+    return sum(1.0 if ord(ch) > 0x2E7F else 0.5 for ch in text)
+
+
 def cn_date(d: date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
 def bulletin_title(campaign: str) -> str:
     return f"关于{campaign}结果的通报"
+
+
+DRAFT = "（草稿）"
+
+
+def draft_mark(data: md.BulletinData) -> str:
+    """“（草稿）” while files are still open (待合议 or 未完成), else empty."""
+    return DRAFT if data.draft else ""
+
+
+# Annexes a lead can choose (anjuan report --annex); INTERNAL ones never go into a public version
+# or into a letter to an agency.
+ANNEXES = {
+    "open": "未完成评查案卷清单",
+    "excellent": "优秀案卷名单",
+    "sampling": "抽样方法说明",
+    "agreement": "评查一致性统计",
+}
+INTERNAL_ANNEXES = frozenset({"agreement"})
+DEFAULT_ANNEXES = ("open", "excellent", "sampling")
 
 
 def feedback_title(campaign: str) -> str:
@@ -77,23 +102,46 @@ def kappa_label(k: float | None) -> str:
 
 
 def bulletin_sections(data: md.BulletinData) -> list[tuple[str, str]]:
-    return [
+    out = [
         ("overview", "评查基本情况"),
         ("ranking", "各执法机关评查结果"),
         ("categories", "各类别失分情况"),
+    ]
+    if data.good_practices:
+        out.append(("good", "好的做法"))
+    out += [
         ("problems", "存在的主要问题"),
         ("failed", "不合格案卷情况"),
         ("rectify", "整改要求"),
     ]
+    return out
 
 
 def appendices(data: md.BulletinData) -> list[tuple[str, str]]:
+    """The annexes of the bulletin: those the lead chose (default: open files, excellent files,
+    sampling method), each only when it has content; internal ones never in a public version."""
+    keys = data.annexes or list(DEFAULT_ANNEXES)
     out = []
-    if data.open_files:
-        out.append(("open", "未完成评查案卷清单"))
-    if data.agreement is not None:
-        out.append(("agreement", "评查一致性统计"))
+    for key in keys:
+        if key not in ANNEXES or (data.public and key in INTERNAL_ANNEXES):
+            continue
+        if key == "open" and not data.open_files:
+            continue
+        if key == "excellent" and not data.excellent_files:
+            continue
+        if key == "sampling" and not data.sampling.batches:
+            continue
+        if key == "agreement" and data.agreement is None:
+            continue
+        out.append((key, ANNEXES[key]))
     return out
+
+
+def annex_number(data: md.BulletinData, key: str) -> int | None:
+    for n, (k, _) in enumerate(appendices(data), 1):
+        if k == key:
+            return n
+    return None
 
 
 def feedback_sections(entry: md.AgencyEntry) -> list[tuple[str, str]]:
@@ -131,7 +179,9 @@ def overview(data: md.BulletinData) -> list[str]:
              f"已完成评查{s.reviewed}卷")
     rest = _open_clause(s.conflicts, s.pending)
     out = [first + ("，" + rest if rest else "") + "。本通报的各项数据均以已完成评查（含经合议确定）的案卷为准。"]
-    out.extend(sampling_text(data))
+    sentence = sampling_sentence(data)
+    if sentence:
+        out.append(sentence)
     o = data.overall
     if o is None:
         out.append("目前尚无完成评查的案卷，暂无评查得分。")
@@ -140,17 +190,96 @@ def overview(data: md.BulletinData) -> list[str]:
                f"其中{grade_summary(o)}；合格率{pct(o.pass_rate)}，优秀率{pct(o.excellent_rate)}。")
     bands = "，".join(f"{b.name}{points(b.min)}分以上" for b in data.standard.bands[:-1])
     veto = "；有否决项的案卷直接评为不合格" + ("，得分计为0分" if data.standard.veto_zero else "")
-    out.append(f"等次划分：{bands}，其余为{data.standard.bands[-1].name}{veto}。")
+    out.append(f"等次划分：{bands}，其余为{data.standard.bands[-1].name}{veto}。" + excellent_rule(data))
     return out
 
 
-def sampling_text(data: md.BulletinData) -> list[str]:
+def barred_files(data: md.BulletinData) -> list[md.FileEntry]:
+    """Files that scored in the top band's range but were not graded in it (不得评优)."""
+    top = data.standard.bands[0] if data.standard.bands else None
+    if top is None:
+        return []
+    return [f for f in data.files() if f.barred_from_excellent and f.score >= top.min - 1e-9 and f.grade != top.name]
+
+
+def excellent_rule(data: md.BulletinData, entry: md.AgencyEntry | None = None) -> str:
+    """The 不得评优 rule, with the number of files it kept out of the top band."""
+    std = data.standard
+    if not std.barring or len(std.bands) < 2:
+        return ""
+    top, second = std.bands[0], std.bands[1]
+    items = "、".join(f"“{t}”" for t in std.barring[:3]) + ("等" if len(std.barring) > 3 else "")
+    text = (f"评查标准规定，{items}{'项' if len(std.barring) <= 3 else ''}存在扣分的案卷不得评为{top.name}，"
+            f"得分虽在{points(top.min)}分以上，也只评为{second.name}")
+    if entry is None:
+        files = barred_files(data)
+    else:
+        top = data.standard.bands[0]
+        files = [f for f in entry.files
+                 if f.barred_from_excellent and f.score >= top.min - 1e-9 and f.grade != top.name]
+    if files:
+        text += f"；本次有{len(files)}卷因此评为{second.name}，已在案卷得分表中注明“不得评优”"
+    return text + "。"
+
+
+def grade_label(f: md.FileEntry, data: md.BulletinData) -> str:
+    """The grade of a file as printed in a table: 合格（不得评优） when the rule applied."""
+    top = data.standard.bands[0] if data.standard.bands else None
+    if top and f.barred_from_excellent and f.score >= top.min - 1e-9 and f.grade != top.name:
+        return f"{f.grade}（不得评优）"
+    return f.grade
+
+
+def local_draw_dates(data: md.BulletinData) -> list[date]:
     out = []
-    for n, b in enumerate(data.sampling.batches, 1):
-        prefix = f"第{n}次抽样" if len(data.sampling.batches) > 1 else "抽样"
+    for b in data.sampling.batches:
+        d = b.local_date
+        if d is None and len(b.created_at) >= 10:
+            try:
+                d = date.fromisoformat(b.created_at[:10])
+            except ValueError:
+                d = None
+        if d is not None and d not in out:
+            out.append(d)
+    return out
+
+
+def sampling_sentence(data: md.BulletinData) -> str:
+    """The draw in one plain sentence for the body; the method and seed are in an annex."""
+    batches = data.sampling.batches
+    if not batches:
+        return ""
+    days = local_draw_dates(data)
+    when = "、".join(cn_date(d) for d in days) + "，" if days else ""
+    times = f"分{cn_num(len(batches))}次" if len(batches) > 1 else ""
+    b = batches[0]
+    parts = []
+    if len(batches) == 1:
+        if b.ratio is not None:
+            parts.append(f"抽取比例为{b.ratio * 100:g}%")
+        if b.min:
+            parts.append(f"每个执法机关不少于{b.min}卷")
+        if b.max is not None:
+            parts.append(f"不超过{b.max}卷")
+        if b.by_kind:
+            parts.append("按案件类别分别抽取")
+    detail = "（" + "，".join(parts) + "）" if parts else ""
+    n = annex_number(data, "sampling")
+    tail = f"，抽样方法见附件{n}" if n else ""
+    return f"{when}{times}从各执法机关报送的案卷目录中随机抽取案卷{detail}{tail}。"
+
+
+def sampling_annex(data: md.BulletinData) -> list[str]:
+    """The draw in full (for the annex): method, seed, parameters, and how to check it."""
+    out = []
+    batches = data.sampling.batches
+    for n, b in enumerate(batches, 1):
+        d = b.local_date
+        prefix = f"第{cn_num(n)}次抽样" if len(batches) > 1 else "本次抽样"
+        when = f"于{cn_date(d)}进行，" if d else ""
         parts = []
         if b.ratio is not None:
-            parts.append(f"抽样比例{b.ratio * 100:g}%")
+            parts.append(f"抽取比例{b.ratio * 100:g}%")
         if b.min:
             parts.append(f"每个执法机关最少{b.min}卷")
         if b.max is not None:
@@ -160,8 +289,10 @@ def sampling_text(data: md.BulletinData) -> list[str]:
         if b.agencies:
             parts.append(f"范围为{'、'.join(b.agencies)}")
         detail = "，".join(parts)
-        out.append(f"{prefix}（{b.created_at[:10]}）采用可复现的随机方法：{b.algorithm}。随机种子为“{b.seed}”"
-                   + (f"，{detail}" if detail else "") + "；依据公开的种子和案卷目录，任何人均可复核抽样结果。")
+        out.append(f"{prefix}{when}{detail + '。' if detail else ''}随机种子为“{b.seed}”。")
+        if b.algorithm:
+            out.append(f"抽取方法：{b.algorithm}。")
+    out.append("抽样结果由随机种子和案卷目录唯一确定：使用同一随机种子和同一案卷目录重新抽取，得到的案卷相同，可据此复核。")
     return out
 
 
@@ -185,26 +316,111 @@ def category_text(data: md.BulletinData) -> str:
     return f"失分率为该类别失分合计占适用分值合计的比例。按评查标准类别统计，失分率由高到低依次为：{top}。"
 
 
+def shown_problems(data: md.BulletinData) -> list[md.TypicalProblem]:
+    """The typical problems the bulletin describes: every veto, and the TYPICAL_SHOWN most frequent
+    others; problems tied with the last one shown are all shown (a tie is never cut)."""
+    tps = data.typical_problems
+    vetoes = [t for t in tps if t.veto]
+    others = [t for t in tps if not t.veto]
+    if len(others) > TYPICAL_SHOWN:
+        last = others[TYPICAL_SHOWN - 1].count
+        others = [t for t in others if t.count >= last]
+    return vetoes + others
+
+
+def tied_at_cut(data: md.BulletinData) -> tuple[int, int]:
+    """(problems sharing the last place shown, their file count); (0, 0) when no tie is cut."""
+    others = [t for t in data.typical_problems if not t.veto]
+    if len(others) <= TYPICAL_SHOWN:
+        return 0, 0
+    last = others[TYPICAL_SHOWN - 1].count
+    tied = [t for t in others if t.count == last]
+    if len(tied) < 2 or others[TYPICAL_SHOWN].count != last:
+        return 0, 0
+    return len(tied), last
+
+
+def problem_sections(data: md.BulletinData) -> list[tuple[str, list[md.TypicalProblem]]]:
+    """Problems shown, vetoes first, then grouped by category in the standard's order."""
+    shown = shown_problems(data)
+    out = []
+    vetoes = [t for t in shown if t.veto]
+    if vetoes:
+        out.append(("否决问题", vetoes))
+    for c in data.standard.categories:
+        group = sorted((t for t in shown if not t.veto and t.category == c.name), key=lambda t: -t.count)
+        if group:
+            out.append((f"{c.name}方面", group))
+    rest = [t for t in shown if not t.veto and t.category not in {c.name for c in data.standard.categories}]
+    if rest:
+        out.append(("其他方面", rest))
+    return out
+
+
 def typical_intro(data: md.BulletinData) -> str:
     tps = data.typical_problems
     if not tps:
-        return "本次评查未发现扣分或否决问题。"
-    shown = min(len(tps), TYPICAL_SHOWN)
-    return (f"评查发现的问题涉及{len(tps)}个评查项目。按出现问题的案卷数由多到少，"
-            f"排在前{shown}位的典型问题如下（示例已隐去当事人个人信息）：")
+        return "已完成评查的案卷未发现扣分或否决问题。"
+    shown = shown_problems(data)
+    text = f"评查发现的问题涉及{len(tps)}个评查项目。"
+    vetoes = [t for t in shown if t.veto]
+    if vetoes:
+        text += f"其中{sum(t.count for t in vetoes)}卷存在否决情形，直接评为不合格，列在最前。"
+    tied, count = tied_at_cut(data)
+    if len(shown) < len(tps) or tied:
+        text += f"其余问题按出现问题的案卷数由多到少，列出前{len(shown) - len(vetoes)}项"
+        if tied:
+            text += f"（其中{tied}项问题均出现在{count}卷中、并列最后一位，一并列出）"
+        text += "，按类别归纳如下"
+    else:
+        text += "按类别归纳如下"
+    if any(t.examples for t in shown):
+        text += "（示例已隐去当事人个人信息）"
+    return text + "："
 
 
 def typical_paragraph(tp: md.TypicalProblem) -> str:
-    text = f"存在该问题的案卷{tp.count}卷，占已完成评查案卷的{pct(tp.share)}，涉及{tp.agencies}个执法机关"
+    text = f"{tp.count}卷存在此问题，占已完成评查案卷的{pct(tp.share)}，涉及{tp.agencies}个执法机关"
     if tp.vetoes:
-        text += f"，其中{tp.vetoes}卷因此被否决"
+        text += f"，{tp.vetoes}卷因此被否决"
     if tp.points_lost > 0:
         text += f"，累计扣{points(tp.points_lost)}分"
+    others = [s for s in tp.statements if s.text != tp.statement]
+    if others:
+        text += "。同类问题还有：" + "；".join(f"{s.text}（{s.count}卷）" for s in others[:4])
+        if len(others) > 4:
+            text += f"等{len(others)}种情形"
     return text + "。"
 
 
+def good_practices(data: md.BulletinData) -> list[str]:
+    """What went well, from the figures: files without any problem, the top band, agencies and
+    categories without loss. Empty when nothing can be said."""
+    if data.overall is None:
+        return []
+    out = []
+    files = list(data.files())
+    clean = [f for f in files if not f.problems]
+    top = data.standard.bands[0].name if data.standard.bands else ""
+    n_top = sum(1 for f in files if f.grade == top)
+    if n_top:
+        text = f"{n_top}卷案卷评为{top}"
+        if clean:
+            text += f"，其中{len(clean)}卷全部评查项目均符合要求"
+        n = annex_number(data, "excellent")
+        out.append(text + (f"（名单见附件{n}）" if n else "") + "。")
+    all_top = [a.name for a in data.ranked if a.stats and a.stats.count and a.stats.grades[0].count == a.stats.count]
+    if all_top and top:
+        out.append(f"{'、'.join(all_top[:5])}{'等' if len(all_top) > 5 else ''}"
+                   f"{len(all_top)}个执法机关被抽查的案卷全部评为{top}。")
+    no_loss = [c.name for c in data.categories if c.possible > 0 and c.lost <= 1e-9]
+    if no_loss:
+        out.append(f"“{'”“'.join(no_loss)}”方面未发现失分，执法案卷在这些方面总体规范。")
+    return out
+
+
 def example_text(ex: md.Example) -> str:
-    return f"{ex.agency}{ex.case_no}案卷：{ex.note}"
+    return f"{ex.agency}{ex.case_no}案卷" + (f"：{ex.note}" if ex.note else "")
 
 
 def failed_intro(data: md.BulletinData) -> str:
@@ -230,11 +446,14 @@ def requirements(data: md.BulletinData) -> list[str]:
     out.append(f"（{cn_num(n)}）加强学习培训。结合评查发现的问题，组织执法人员学习《中华人民共和国行政处罚法》"
                "《中华人民共和国行政许可法》《中华人民共和国行政强制法》等法律法规和案卷评查标准，提高办案质量。")
     if data.open_files:
-        out.append(f"尚未完成评查和待合议的{len(data.open_files)}卷案卷（见附件），评查结果确定后另行反馈。")
+        n = annex_number(data, "open")
+        out.append(f"尚未完成评查和待合议的{len(data.open_files)}卷案卷" + (f"（见附件{n}）" if n else "")
+                   + "，评查结果确定后另行反馈。")
     return out
 
 
 def agreement_text(data: md.BulletinData) -> list[str]:
+    """Inter-rater agreement: internal material, never in a public version or an agency letter."""
     a = data.agreement
     if a is None:
         return []
@@ -282,15 +501,60 @@ def agency_problems_intro(entry: md.AgencyEntry) -> str:
     if not entry.problems:
         return "已完成评查的案卷未发现扣分或否决问题。"
     n = sum(g.count for g in entry.problems)
-    return f"评查共发现问题{n}处，涉及{len(entry.problems)}个评查项目，按出现次数排列如下："
+    vetoes = sum(g.count for g in entry.problems if g.veto)
+    text = f"评查共发现问题{n}处"
+    if vetoes:
+        text += f"，其中否决{vetoes}处（相关案卷直接评为不合格，列在最前）"
+    text += "。逐项列出如下，请对照案卷和所注页码整改"
+    if any("《中华人民共和国" in g.basis for g in entry.problems):
+        text += "（所列依据中的法律名称省略“中华人民共和国”）"
+    return text + "："
+
+
+def short_basis(text: str) -> str:
+    """《中华人民共和国行政处罚法》 → 《行政处罚法》 (the letter says so once)."""
+    return text.replace("《中华人民共和国", "《")
+
+
+def agency_problem_sections(entry: md.AgencyEntry) -> list[tuple[str, list[md.ProblemGroup]]]:
+    """The agency's problems, vetoes first, then by category (the order of entry.problems)."""
+    out: list[tuple[str, list[md.ProblemGroup]]] = []
+    for g in entry.problems:
+        title = "否决问题" if g.veto else f"{g.category or '其他'}方面"
+        if not out or out[-1][0] != title:
+            out.append((title, []))
+        out[-1][1].append(g)
+    return out
 
 
 def problem_group_heading(g: md.ProblemGroup) -> str:
-    return f"{g.item_text}（{g.item_id}，{g.category}，{g.count}卷）"
+    return f"{g.statement or g.item_text}（{g.count}卷）"
 
 
 def occurrence_deduction(o: md.Occurrence) -> str:
     return "否决" if o.verdict == md.VERDICT_VETO else f"扣{points(o.deducted)}分"
+
+
+def occurrence_text(o: md.Occurrence) -> str:
+    """甲罚〔2024〕2号（第5页，扣2分）"""
+    where = o.page_ref.strip()
+    if where and where[0].isdigit():
+        where = f"第{where}页" if where.replace("-", "").replace("—", "").isdigit() else where
+    inner = "，".join(x for x in (where, occurrence_deduction(o)) if x)
+    return f"{o.case_no}（{inner}）"
+
+
+def group_detail(g: md.ProblemGroup) -> str:
+    """涉及案卷：…；reviewers' notes that say more than the heading."""
+    text = "涉及案卷：" + "、".join(occurrence_text(o) for o in g.occurrences) + "。"
+    notes = []
+    for o in g.occurrences:
+        note = " ".join(o.note.split()).rstrip("。")
+        if note and note != g.statement and note not in notes:
+            notes.append(note)
+    if notes:
+        text += "评查意见：" + "；".join(notes[:5]) + ("等" if len(notes) > 5 else "") + "。"
+    return text
 
 
 def agency_requirements(data: md.BulletinData, entry: md.AgencyEntry) -> list[str]:

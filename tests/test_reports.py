@@ -207,7 +207,9 @@ def test_figures_by_hand(data):
         ("CX-01", 3, 30.0, 2, 0), ("WS-01", 3, 18.0, 2, 0), ("ZT-02", 2, 10.0, 2, 0),
         ("CX-02", 2, 10.0, 2, 0), ("ZT-01", 1, 0.0, 1, 1)]
     assert tps[0].share == pytest.approx(0.5)
-    assert tps[0].examples[0].note == "询问笔录未记载出示执法证件"
+    # the note only repeats the problem's heading: the example names the file without it
+    assert tps[0].statement == "询问笔录未记载出示执法证件" and tps[0].examples[0].note == ""
+    assert w.example_text(tps[0].examples[0]) == "甲县交通运输局甲交罚〔2024〕1号案卷"
 
     assert [(f.case_no, f.score) for f in data.failed_files] == [("甲市监罚〔2024〕3号", 0.0)]
     assert data.failed_files[0].reasons == ["否决项：执法主体不合法（以内设机构名义作出处罚决定）"]
@@ -294,7 +296,7 @@ def test_json_states_the_figures(built, data):
     assert market["files"][2]["problems"][0] == {
         "item_id": "ZT-01", "item_text": "执法主体合法，以本机关名义作出决定", "category": "主体", "verdict": "否决",
         "deducted": 0.0, "note": "以内设机构名义作出处罚决定", "page_ref": "第3页",
-        "basis": "《中华人民共和国行政处罚法》第十七条"}
+        "basis": "《中华人民共和国行政处罚法》第十七条", "statement": "执法主体不合法", "bars_excellent": False}
 
 
 def test_xlsx_states_the_figures(built, data):
@@ -302,7 +304,9 @@ def test_xlsx_states_the_figures(built, data):
     out, _ = built
     wb = openpyxl.load_workbook(file_of(out, data, "xlsx"))
     assert wb.sheetnames == ["总体情况", "执法机关排名", "案卷得分", "问题明细", "典型问题", "不合格案卷",
-                             "未完成案卷", "评查一致性", "图表"]
+                             "优秀案卷", "未完成案卷", "评查一致性", "评查人员工作量", "图表"]
+    work = {r[0].value: [c.value for c in r] for r in wb["评查人员工作量"].iter_rows(min_row=2)}
+    assert work["王敏"][2:5] == [6, 5, 1] and work["李强"][2:5] == [4, 4, 0]
     rk = wb["执法机关排名"]
     header = [c.value for c in rk[1]]
     assert header[:8] == ["名次", "执法机关", "案卷目录数", "抽查卷数", "已评卷数", "待合议", "未完成", "平均分"]
@@ -344,12 +348,17 @@ def test_docx_states_the_figures(built, data):
     out, _ = built
     d, paras = _docx_text(file_of(out, data, "docx"))
     assert paras[0] == "关于2024年度行政执法案卷评查结果的通报"
+    assert paras[1] == "（草稿）"  # files are still open
     assert d.paragraphs[0].style.name == "公文标题" and d.paragraphs[0].style.style_id == "DocTitle"
     heads = [p.text for p in d.paragraphs if p.style.name == "Heading 1"]
-    assert heads == ["一、评查基本情况", "二、各执法机关评查结果", "三、各类别失分情况", "四、存在的主要问题",
-                     "五、不合格案卷情况", "六、整改要求"]
-    assert [p.text for p in d.paragraphs if p.style.name == "Heading 2"][:2] == [
-        "（一）询问笔录记载完整", "（二）处罚决定书载明履行方式和期限"]
+    assert heads == ["一、评查基本情况", "二、各执法机关评查结果", "三、各类别失分情况", "四、好的做法",
+                     "五、存在的主要问题", "六、不合格案卷情况", "七、整改要求"]
+    # problems: vetoes first, then by category; headings state the problem, not the requirement
+    assert [p.text for p in d.paragraphs if p.style.name == "Heading 2"] == [
+        "（一）否决问题", "（二）主体方面", "（三）程序方面", "（四）文书方面"]
+    problems = [p.text for p in d.paragraphs if re.match(r"\d+\. ", p.text)]
+    assert problems[0].startswith("1. 执法主体不合法。1卷存在此问题")
+    assert problems[1].startswith("1. 未出示执法证件。2卷存在此问题")  # the deduction option's wording
     body = "\n".join(paras)
     assert "已完成评查的6卷案卷平均得分72.00分" in body and "合格率83.3%，优秀率33.3%" in body
     assert "2025年2月9日前" in body
@@ -368,14 +377,17 @@ def test_docx_states_the_figures(built, data):
     assert round(sec.top_margin.mm) == 37 and round(sec.left_margin.mm) == 28
 
     fd, fparas = _docx_text(out / "反馈意见书" / f"{data.agencies[1].file_stem}.docx")
-    assert fparas[0] == "2024年度行政执法案卷评查反馈意见书" and fparas[1] == f"{MARKET}："
+    assert fparas[0] == "2024年度行政执法案卷评查反馈意见书" and fparas[1] == "（草稿）" and fparas[2] == f"{MARKET}："
     assert [p.text for p in fd.paragraphs if p.style.name == "Heading 1"] == [
         "一、评查总体情况", "二、案卷评查得分", "三、存在的问题", "四、整改要求"]
     ftext = "\n".join(fparas)
     assert "在2个参与排名的执法机关中列第2名" in ftext
-    assert "依据：《中华人民共和国行政处罚法》第十七条" in ftext
+    assert "依据：《行政处罚法》第十七条" in ftext and "法律名称省略“中华人民共和国”" in ftext
+    # grouped by problem, vetoes first, with the files and pages; no internal item codes
+    assert "1. 执法主体不合法（1卷）。涉及案卷：甲市监罚〔2024〕3号（第3页，否决）。" in ftext
+    assert not re.search(r"(ZT|CX|WS)-0\d", ftext)
     files = next(t for t in fd.tables if t.rows[0].cells[1].text == "案号" and t.rows[0].cells[2].text == "案件名称")
-    assert [(r.cells[1].text, r.cells[4].text, r.cells[5].text) for r in files.rows[1:]] == [
+    assert [(r.cells[1].text, r.cells[3].text, r.cells[4].text) for r in files.rows[1:]] == [
         ("甲市监罚〔2024〕1号", "100.00", "优秀"), ("甲市监罚〔2024〕2号", "84.00", "合格"),
         ("甲市监罚〔2024〕3号", "0.00", "不合格"), ("甲市监罚〔2024〕4号", "90.00", "优秀")]
 
@@ -393,7 +405,7 @@ def test_html_and_md_state_the_same_numbers(built, data):
         assert "已完成评查的6卷案卷平均得分72.00分" in text
         assert "合格率83.3%，优秀率33.3%" in text
         assert "2025年2月9日前" in text
-        for heading in ("一、评查基本情况", "二、各执法机关评查结果", "六、整改要求"):
+        for heading in ("一、评查基本情况", "二、各执法机关评查结果", "七、整改要求"):
             assert heading in text
     assert "| 1 | 甲县交通运输局 | 4 | 2 | 79.00 | 100.0% | 0.0% | 0 | 2 | 0 |" in md
     assert "| 2 | 甲县市场监督管理局 | 4 | 4 | 68.50 | 75.0% | 50.0% | 2 | 1 | 1 |" in md
@@ -495,10 +507,10 @@ def test_hostile_xlsx_cells_are_strings(hostile):
 def test_hostile_docx_keeps_text_literal(hostile):
     data, out, _ = hostile
     d, paras = _docx_text(out / "反馈意见书" / f"{data.agencies[1].file_stem}.docx")
-    assert paras[1] == f"{EVIL_AGENCY}："
+    assert paras[2] == f"{EVIL_AGENCY}："
     cells = [c.text for t in d.tables for r in t.rows for c in r.cells]
     assert EVIL_TITLE in cells
-    assert EVIL_NOTE in cells
+    assert " ".join(EVIL_NOTE.split()) in "\n".join(paras)  # the reviewer's note, literally
 
 
 # --- public version -------------------------------------------------------------------------
@@ -608,7 +620,7 @@ def test_cli_report(campaign_path, tmp_path):
 
     out = tmp_path / "通报"
     result = CliRunner().invoke(cli, ["report", str(campaign_path), "-o", str(out), "--format", "json,md",
-                                      "--deadline", "2025-03-31"])
+                                      "--deadline", "2025-03-31", "--force"])
     assert result.exit_code == 0, result.output
     assert "已生成 4 个文件" in result.output and "待合议 1 卷" in result.output
     doc = json.loads(next(out.glob("*.json")).read_text(encoding="utf-8"))

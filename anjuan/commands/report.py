@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 
 from ..cli import cli, console
@@ -16,7 +18,8 @@ FORMATS_HELP = "xlsx,docx,html,md,json"
 @click.option("--format", "formats", default=FORMATS_HELP, show_default=True, metavar="LIST",
               help="输出格式，逗号分隔，可选 xlsx、docx、html、md、json。")
 @click.option("--public", is_flag=True,
-              help="生成公开版：自然人当事人只保留姓氏（如“张某”），身份证号码、手机号码打码。")
+              help="生成公开版：所有文字中的自然人姓名只保留姓氏（如“张某”），身份证号、电话号码、银行账号打码；"
+                   "不含评查一致性统计和评查人员工作量。")
 @click.option("--deadline", metavar="YYYY-MM-DD",
               help="整改期限，如 2025-03-31；不指定时为生成之日起 30 日。")
 @click.option("--templates", "templates_dir", type=click.Path(file_okay=False), metavar="DIR",
@@ -24,18 +27,37 @@ FORMATS_HELP = "xlsx,docx,html,md,json"
 @click.option("--threshold", type=float, default=5.0, show_default=True,
               help="双人评查两人得分相差超过此分数即视为不一致、待合议（与 anjuan merge 一致）。")
 @click.option("--organiser", default=None, help="落款的组织单位，如“××县司法局”（默认用 anjuan init 时登记的）。")
-def report(campaign_db, outdir, formats, public, deadline, templates_dir, threshold, organiser):
+@click.option("--doc-no", "doc_no", default="", metavar="TEXT", help="发文字号，如“甲司发〔2025〕3号”。")
+@click.option("--date", "issued", metavar="YYYY-MM-DD", help="成文日期（落款日期），默认为今天（北京时间）。")
+@click.option("--cc", "cc", multiple=True, metavar="TEXT",
+              help="抄送机关，可多次指定或用顿号、逗号分隔，如 --cc 市司法局、县人民政府办公室。")
+@click.option("--annex", "annex", default=None, metavar="LIST",
+              help="通报附件，逗号分隔，按顺序编号：open（未完成评查案卷清单）、excellent（优秀案卷名单）、"
+                   "sampling（抽样方法说明）、agreement（评查一致性统计，仅内部版）；none 为不附附件。"
+                   "默认 open,excellent,sampling。")
+@click.option("--word-template", "word_template", type=click.Path(dir_okay=False), metavar="FILE.docx",
+              help="本单位的 Word 模板（红头、版式、样式），其中单独一段写 {{p body }} 放正文，"
+                   "可用 {{ doc_no }} {{ title }} {{ organiser }} {{ date }} {{ cc }}。")
+@click.option("--no-charts", is_flag=True, help="Word 和 HTML 通报中不插入统计图。")
+@click.option("--final", "final", is_flag=True,
+              help="出具正式通报：仍有待合议或未完成评查的案卷时拒绝生成（不加此项时这种情况下生成的是草稿）。")
+@click.option("--force", is_flag=True,
+              help="输出目录中已有通报文件时，先删除这些文件再生成；也允许整改期限早于今天。")
+def report(campaign_db, outdir, formats, public, deadline, templates_dir, threshold, organiser, doc_no, issued,
+           cc, annex, word_template, no_charts, final, force):
     """出具评查结果通报和各执法机关反馈意见书（Excel、Word、HTML、Markdown、JSON）。
 
     只统计已有最终评查结果的案卷：尚未完成评查的列为“未完成”，双人评查意见不一致的列为“待合议”。
+    仍有这样的案卷时，生成的文件标题和文件名都注明“（草稿）”；加 --final 则拒绝生成。
     通报写入输出目录，各执法机关的反馈意见书写入其中的“反馈意见书”子目录。
+    日期按北京时间（环境变量 ANJUAN_TZ 可改时区）。
 
     \b
     示例：anjuan report 2024评查.db -o 通报
           anjuan report 2024评查.db -o 通报 --format docx,xlsx --deadline 2025-03-31
           anjuan report 2024评查.db -o 公开 --public --format html,md
+          anjuan report 2024评查.db -o 正式 --final --doc-no 甲司发〔2025〕3号 --cc 市司法局
     """
-    from datetime import date
     from pathlib import Path
 
     from anjuan.lead.reporting import load_bulletin
@@ -49,21 +71,20 @@ def report(campaign_db, outdir, formats, public, deadline, templates_dir, thresh
         wanted = parse_formats(formats)
     except ReportError as exc:
         raise AnjuanError(str(exc)) from None
-    due = None
-    if deadline:
-        import re
+    from ..localtime import today as local_today
 
-        try:
-            due = date.fromisoformat(deadline.strip())
-        except ValueError:
-            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", deadline.strip()):
-                raise AnjuanError(f"整改期限“{deadline}”不是实际存在的日期，请检查月份和日") from None
-            raise AnjuanError(f"整改期限“{deadline}”格式不对，应为 年-月-日，例如 2025-03-31") from None
+    due = _parse_date(deadline, "整改期限")
+    issued_on = _parse_date(issued, "成文日期")
     if templates_dir and not Path(templates_dir).is_dir():
         raise AnjuanError(f"模板目录 {templates_dir} 不存在或不是目录")
-    today = date.today()
-    if due is not None and due < today:
-        console(stderr=True).print(f"[yellow]注意：[/]整改期限 {due.isoformat()} 早于今天。", markup=True)
+    if word_template and not Path(word_template).is_file():
+        raise AnjuanError(f"Word 模板 {word_template} 不存在")
+    annexes = _parse_annexes(annex, public)
+    today = local_today()
+    if due is not None and due < today and not force:
+        raise AnjuanError(f"整改期限 {due.isoformat()} 早于今天（{today.isoformat()}）：请改正，确需如此时加 --force")
+    if due is not None and issued_on is not None and due < issued_on:
+        raise AnjuanError(f"整改期限 {due.isoformat()} 早于成文日期 {issued_on.isoformat()}")
 
     err = console(stderr=True)
     db = open_database(campaign_db)
@@ -86,6 +107,17 @@ def report(campaign_db, outdir, formats, public, deadline, templates_dir, thresh
     finally:
         db.close()
 
+    from reports.compute import with_options
+
+    cc_list = [x for part in cc for x in re.split(r"[、，,；;]+", part) if x.strip()]
+    data = with_options(data, doc_no=doc_no or "", issued_on=issued_on, cc=cc_list, annexes=annexes)
+    if data.overall is None:
+        raise AnjuanError("还没有任何案卷有最终评查结果，不能出具通报：请先完成评查（双人评查意见不一致的先用 anjuan conflicts 合议）")
+    if final and data.draft:
+        s = data.sampling
+        raise AnjuanError(f"还有{s.conflicts}卷待合议、{s.pending}卷未完成评查，不能出具正式通报："
+                          "请完成后再生成，或去掉 --final 生成草稿")
+
     try:
         if err.is_terminal:
             from rich.progress import (
@@ -104,9 +136,11 @@ def report(campaign_db, outdir, formats, public, deadline, templates_dir, thresh
                 def progress(done: int, total: int, label: str) -> None:
                     bar.update(task, completed=done, total=total, current=label)
 
-                written = build_reports(data, outdir, wanted, templates_dir, progress)
+                written = build_reports(data, outdir, wanted, templates_dir, progress, force=force,
+                                        word_template=word_template, charts=not no_charts)
         else:
-            written = build_reports(data, outdir, wanted, templates_dir)
+            written = build_reports(data, outdir, wanted, templates_dir, force=force,
+                                    word_template=word_template, charts=not no_charts)
     except ReportError as exc:
         raise AnjuanError(str(exc)) from None
 
@@ -114,7 +148,8 @@ def report(campaign_db, outdir, formats, public, deadline, templates_dir, thresh
 
     out = console()
     s = data.sampling
-    out.print(f"已生成 {len(written)} 个文件，保存在 {Path(outdir)}（{'公开版' if public else '内部版'}，格式：{'、'.join(wanted)}）。")
+    kind = ("公开版" if public else "内部版") + ("，草稿" if data.draft else "")
+    out.print(f"已生成 {len(written)} 个文件，保存在 {Path(outdir)}（{kind}，格式：{'、'.join(wanted)}）。")
     line = f"抽查 {s.sampled} 卷，已完成评查 {s.reviewed} 卷"
     if s.conflicts:
         line += f"，待合议 {s.conflicts} 卷"
@@ -125,4 +160,143 @@ def report(campaign_db, outdir, formats, public, deadline, templates_dir, thresh
     out.print(line + "。")
     out.print(f"整改期限：{w.cn_date(data.deadline)}" + ("（未指定 --deadline，按生成之日起 30 日计）" if data.deadline_is_default else ""))
     if s.conflicts or s.pending:
-        out.print("提示：待合议和未完成的案卷未计入统计，完成后请重新生成通报。")
+        out.print("提示：待合议和未完成的案卷未计入统计，文件标注为“草稿”；完成后请重新生成通报（加 --final 出具正式通报）。")
+
+
+def _parse_date(text, what: str):
+    from datetime import date
+
+    from ..errors import AnjuanError
+
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+            raise AnjuanError(f"{what}“{text}”不是实际存在的日期，请检查月份和日") from None
+        raise AnjuanError(f"{what}“{text}”格式不对，应为 年-月-日，例如 2025-03-31") from None
+
+
+def _parse_annexes(text, public: bool) -> list[str]:
+    """--annex: keys in order; "none" for no annex; internal ones refused for a public version."""
+    from reports.wording import ANNEXES, DEFAULT_ANNEXES, INTERNAL_ANNEXES
+
+    from ..errors import AnjuanError
+
+    if text is None:
+        return list(DEFAULT_ANNEXES)
+    keys = [k.strip().lower() for k in re.split(r"[,，、]", text) if k.strip()]
+    if keys == ["none"]:
+        return ["none"]
+    out = []
+    for k in keys:
+        if k not in ANNEXES:
+            raise AnjuanError(f"不认识的附件“{k}”，可选：{'、'.join(ANNEXES)}、none")
+        if public and k in INTERNAL_ANNEXES:
+            raise AnjuanError(f"附件“{ANNEXES[k]}”是内部材料，不能附在公开版中")
+        if k not in out:
+            out.append(k)
+    return out
+
+
+@cli.command()
+@click.argument("campaign_db", metavar="CAMPAIGN.db")
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
+              help="输出目录：每个执法机关一份调卷通知（.docx），另有调卷清单.xlsx。")
+@click.option("--deliver-by", metavar="YYYY-MM-DD", help="报送案卷的期限，默认为成文日期起 7 日。")
+@click.option("--place", default="", help="案卷报送地点，如“县司法局三楼行政执法监督科”。")
+@click.option("--contact", default="", help="联系人及电话，如“张科长，0595-23281234”。")
+@click.option("--doc-no", "doc_no", default="", metavar="TEXT", help="发文字号。")
+@click.option("--date", "issued", metavar="YYYY-MM-DD", help="成文日期，默认为今天（北京时间）。")
+@click.option("--agency", "agencies", multiple=True, help="只给这些执法机关出具（可重复使用）。")
+@click.option("--force", is_flag=True, help="输出目录中已有调卷通知时覆盖。")
+def notice(campaign_db, outdir, deliver_by, place, contact, doc_no, issued, agencies, force):
+    """出具调卷通知：每个执法机关一份，列出抽中的案卷，请其按期报送（Word），另附调卷清单（Excel）。
+
+    \b
+    示例：anjuan notice 2024评查.db -o 调卷通知 --deliver-by 2025-03-10 --contact "张科长，0595-23281234"
+    也可在抽样时一并出具：anjuan sample 2024评查.db --ratio 0.3 --seed 20240601 --notice 调卷通知
+    """
+    write_notice_files(campaign_db, outdir, deliver_by, place, contact, doc_no, issued, list(agencies), force)
+
+
+def write_notice_files(campaign_db, outdir, deliver_by=None, place="", contact="", doc_no="", issued=None,
+                       agencies=None, force=False) -> None:
+    from pathlib import Path
+
+    from reports.errors import ReportError
+    from reports.papers import write_notices
+
+    from ..db import open_database
+    from ..errors import AnjuanError
+    from ..localtime import today
+    from ..papers import load_notice
+
+    issued_on = _parse_date(issued, "成文日期") or today()
+    due = _parse_date(deliver_by, "报送期限")
+    if due is not None and due < issued_on and not force:
+        raise AnjuanError(f"报送期限 {due.isoformat()} 早于成文日期 {issued_on.isoformat()}")
+    out = Path(outdir)
+    if out.is_dir() and any(p.suffix in (".docx", ".xlsx") and not p.name.startswith(".") for p in out.iterdir()) \
+            and not force:
+        raise AnjuanError(f"输出目录 {out} 中已有文件：请换一个目录，或加 --force 覆盖")
+    db = open_database(campaign_db)
+    try:
+        data = load_notice(db, issued_on, due, place.strip(), contact.strip(), doc_no.strip(), agencies or None)
+    finally:
+        db.close()
+    try:
+        written = write_notices(data, out)
+    except ReportError as exc:
+        raise AnjuanError(str(exc)) from None
+    except OSError as exc:
+        raise AnjuanError(f"写入 {exc.filename or out} 失败：{exc.strerror or exc}") from None
+    total = sum(len(a.files) for a in data.agencies)
+    console().print(f"已出具调卷通知 {len(data.agencies)} 份（共 {total} 卷），保存在 {out}；"
+                    f"报送期限 {w_date(data.deliver_by)}。共 {len(written)} 个文件。")
+
+
+def w_date(d) -> str:
+    from reports.wording import cn_date
+
+    return cn_date(d)
+
+
+@cli.command()
+@click.argument("campaign_db", metavar="CAMPAIGN.db")
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
+              help="输出目录：每名评查人员一份案卷评查表（.docx）。")
+@click.option("--reviewer", "reviewers", multiple=True, help="只为这些评查人员出具（可重复使用）。")
+@click.option("--force", is_flag=True, help="输出目录中已有评查表时覆盖。")
+def forms(campaign_db, outdir, reviewers, force):
+    """出具案卷评查表：每名评查人员一份 Word 文档，每卷一表，含评查结论和签名栏（未评查的为空白表）。
+
+    \b
+    示例：anjuan forms 2024评查.db -o 评查表
+          anjuan forms 2024评查.db -o 评查表 --reviewer 王敏
+    """
+    from pathlib import Path
+
+    from reports.errors import ReportError
+    from reports.papers import write_forms
+
+    from ..db import open_database
+    from ..errors import AnjuanError
+    from ..papers import load_forms
+
+    out = Path(outdir)
+    if out.is_dir() and any(p.suffix == ".docx" and not p.name.startswith(".") for p in out.iterdir()) and not force:
+        raise AnjuanError(f"输出目录 {out} 中已有文件：请换一个目录，或加 --force 覆盖")
+    db = open_database(campaign_db)
+    try:
+        books = load_forms(db, list(reviewers) or None)
+    finally:
+        db.close()
+    try:
+        written = write_forms(books, out)
+    except ReportError as exc:
+        raise AnjuanError(str(exc)) from None
+    except OSError as exc:
+        raise AnjuanError(f"写入 {exc.filename or out} 失败：{exc.strerror or exc}") from None
+    console().print(f"已出具案卷评查表 {len(written)} 份（{sum(len(b.files) for b in books)} 卷），保存在 {out}。")

@@ -25,7 +25,10 @@ def _open(target: str):
 @click.option("--agency", "agencies", multiple=True, help="只抽取这些执法机关（可重复使用）。")
 @click.option("--redraw", is_flag=True, help="重新抽取已抽样的执法机关（已有评查记录的不能重抽）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出各执法机关抽中的案号。")
-def sample(campaign_db, ratio, min_n, max_n, seed, by_kind, agencies, redraw, as_json):
+@click.option("--notice", "notice_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="同时出具调卷通知（每个执法机关一份 Word，另附调卷清单 Excel），写入此目录；"
+                   "报送期限等用 anjuan notice 另行出具时可指定。")
+def sample(campaign_db, ratio, min_n, max_n, seed, by_kind, agencies, redraw, as_json, notice_dir):
     """按执法机关随机抽取案卷（可复现：相同目录、参数和种子抽中相同案卷）。
 
     \b
@@ -36,6 +39,11 @@ def sample(campaign_db, ratio, min_n, max_n, seed, by_kind, agencies, redraw, as
     db = _open(campaign_db)
     result = draw_sample(db, seed, ratio, min_n, max_n, by_kind, list(agencies) or None, redraw)
     db.close()
+    if notice_dir:
+        from .report import write_notice_files
+
+        drawn = [a.agency for a in result.agencies if not a.skipped and a.drawn]
+        write_notice_files(campaign_db, notice_dir, agencies=drawn or None)
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return

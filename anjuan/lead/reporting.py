@@ -24,7 +24,7 @@ from anjuan.db import Database
 from anjuan.lead.finals import DEFAULT_THRESHOLD, file_outcomes
 from reports.build import paused_gc
 from reports.compute import AgencyInput, CaseInput, ReportInputs, build_bulletin
-from reports.model import AgreementStats, BulletinData, SamplingBatchInfo
+from reports.model import AgreementStats, BulletinData, SamplingBatchInfo, WorkloadRow
 from scoring import PASS, AnswerInput, ReviewPair, agreement, score_case
 
 BATCHED = {"yield_per": 10_000}  # rows come from the driver in batches, not one call per row
@@ -34,14 +34,17 @@ def load_bulletin(db: Database, today: date | None = None, deadline: date | None
                   public: bool = False, threshold: float = DEFAULT_THRESHOLD,
                   organiser: str | None = None) -> BulletinData:
     """The bulletin data of a campaign database (final reviews only); `organiser` overrides the
-    organising body recorded at `anjuan init` (it signs the bulletin)."""
+    organising body recorded at `anjuan init` (it signs the bulletin). `today` defaults to today
+    in the bureau's time zone (anjuan.localtime)."""
     from dataclasses import replace
+
+    from anjuan.localtime import today as local_today
 
     with paused_gc():
         inputs = read_inputs(db, threshold)
         if organiser:
             inputs = replace(inputs, organiser=organiser.strip())
-        return build_bulletin(inputs, today or date.today(), deadline, public)
+        return build_bulletin(inputs, today or local_today(), deadline, public)
 
 
 def read_inputs(db: Database, threshold: float = DEFAULT_THRESHOLD) -> ReportInputs:
@@ -79,7 +82,9 @@ def read_inputs(db: Database, threshold: float = DEFAULT_THRESHOLD) -> ReportInp
         # problem, and reads about a quarter of the rows. Agreement needs every verdict of the
         # double-reviewed files, read by the second query.
         scores = {}
-        q = (select(an.c.review_id, an.c.item_id, an.c.verdict, an.c.deducted, an.c.note, an.c.page_ref)
+        options: dict[str, dict[str, int]] = {}  # case id -> item id -> chosen deduction option
+        q = (select(an.c.review_id, an.c.item_id, an.c.verdict, an.c.deducted, an.c.note, an.c.page_ref,
+                    an.c.option)
              .where(an.c.verdict != PASS).order_by(an.c.review_id))  # other reviews are skipped below
         seen = set()
         for rid, rows in groupby(s.execute(q, execution_options=BATCHED), key=itemgetter(0)):
@@ -87,8 +92,12 @@ def read_inputs(db: Database, threshold: float = DEFAULT_THRESHOLD) -> ReportInp
             if cid is None:
                 continue
             seen.add(rid)
+            rows = list(rows)
             scores[cid] = score_case(std, kinds.get(cid, ""), [
                 AnswerInput(r[1], r[2], r[3] or 0.0, r[4] or "", r[5] or "") for r in rows])
+            chosen = {r[1]: r[6] for r in rows if r[6] is not None}
+            if chosen:
+                options[cid] = chosen
         for rid, cid in final_of.items():
             if rid not in seen:  # every answer 符合 (or none given): full marks
                 scores[cid] = score_case(std, kinds.get(cid, ""), [])
@@ -112,13 +121,46 @@ def read_inputs(db: Database, threshold: float = DEFAULT_THRESHOLD) -> ReportInp
             reasons = (_pending_reason(assigned.get(f.id, 0), len(o.reviews) if o else 0),)
         cs = scores.get(f.id) if state == "final" else None
         note = notes.get(o.final_review_id, "") if o and o.final_review_id else ""
+        who = tuple(dict.fromkeys(r.reviewer for r in o.reviews)) if o else ()
         cases.append(CaseInput(f.id, agency_names.get(f.agency_id, ""), f.case_no, f.title or "", f.party or "",
-                               f.kind or "", state, cs, note, bool(o and o.settled), reasons))
+                               f.kind or "", state, cs, note, bool(o and o.settled), reasons,
+                               options.get(f.id), who))
 
     double_used = any(n >= 2 for n in assigned.values()) or any(len(o.reviews) >= 2 for o in outcomes.values())
     agree = _agreement(outcomes, verdicts, threshold) if double_used else None
     agencies = [AgencyInput(name, catalog.get(aid, 0)) for aid, name in agency_names.items()]
-    return ReportInputs(info.name, info.year, info.organiser, std, agencies, cases, batches, agree)
+    workload = read_workload(db, outcomes)
+    return ReportInputs(info.name, info.year, info.organiser, std, agencies, cases, batches, agree, workload)
+
+
+def read_workload(db: Database, outcomes) -> list[WorkloadRow]:
+    """Each reviewer's assigned, submitted and draft reviews and files settled by their review."""
+    rr, asg, rv = m.Reviewer.__table__, m.Assignment.__table__, m.Review.__table__
+    final_by: dict[str, int] = {}
+    conflicts: dict[str, int] = {}
+    for o in outcomes.values():
+        if o.state == "final" and o.final_review_id:
+            for r in o.reviews:
+                if r.review_id == o.final_review_id:
+                    final_by[r.reviewer_id] = final_by.get(r.reviewer_id, 0) + 1
+        if o.state == "conflict":
+            for r in o.reviews:
+                conflicts[r.reviewer_id] = conflicts.get(r.reviewer_id, 0) + 1
+    with db.read_session() as s:
+        people = s.execute(select(rr.c.id, rr.c.name, rr.c.unit).order_by(rr.c.name)).all()
+        assigned = dict(s.execute(select(asg.c.reviewer_id, func.count()).group_by(asg.c.reviewer_id)).all())
+        counts: dict[tuple[str, str], int] = {}
+        for rid, status, n in s.execute(select(rv.c.reviewer_id, rv.c.status, func.count())
+                                        .where(rv.c.is_final == False)  # noqa: E712
+                                        .group_by(rv.c.reviewer_id, rv.c.status)):
+            counts[(rid, status)] = n
+    out = []
+    for pid, name, unit in people:
+        row = WorkloadRow(name, unit or "", assigned.get(pid, 0), counts.get((pid, m.STATUS_SUBMITTED), 0),
+                          counts.get((pid, m.STATUS_DRAFT), 0), final_by.get(pid, 0), conflicts.get(pid, 0))
+        if row.assigned or row.submitted or row.drafts:
+            out.append(row)
+    return out
 
 
 def _double_reviewed(rv):
@@ -137,13 +179,16 @@ def _pending_reason(assigned: int, submitted: int) -> str:
 
 
 def _batch(row) -> SamplingBatchInfo:
+    from anjuan.localtime import local_date
+
     created_at, seed, params, algorithm = row
     try:
         p = json.loads(params or "{}")
     except ValueError:
         p = {}
     return SamplingBatchInfo(created_at or "", seed or "", p.get("ratio"), p.get("min"), p.get("max"),
-                             bool(p.get("by_kind")), algorithm or "", list(p.get("agencies") or []))
+                             bool(p.get("by_kind")), algorithm or "", list(p.get("agencies") or []),
+                             local_date(created_at or ""))
 
 
 def _agreement(outcomes, verdicts: dict[str, dict[str, str]], threshold: float) -> AgreementStats:

@@ -143,7 +143,7 @@ def measure(db_path: Path) -> bool:
     print(f"  read database + score : {t1 - t0:6.2f} s")
     last = t1
     for fmt in FORMATS:  # format by format, to see what each costs (anjuan report makes one call)
-        build_reports(data, out, [fmt])
+        build_reports(data, out / fmt, [fmt])  # a folder per format: a report never writes into another
         now = time.perf_counter()
         print(f"  write {fmt:<16}: {now - last:6.2f} s")
         last = now
