@@ -230,8 +230,8 @@ def write_notice_files(campaign_db, outdir, deliver_by=None, place="", contact="
 
     from ..db import open_database
     from ..errors import AnjuanError
+    from ..lead.papers import load_notice
     from ..localtime import today
-    from ..papers import load_notice
 
     issued_on = _parse_date(issued, "成文日期") or today()
     due = _parse_date(deliver_by, "报送期限")
@@ -283,7 +283,7 @@ def forms(campaign_db, outdir, reviewers, force):
 
     from ..db import open_database
     from ..errors import AnjuanError
-    from ..papers import load_forms
+    from ..lead.papers import load_forms
 
     out = Path(outdir)
     if out.is_dir() and any(p.suffix == ".docx" and not p.name.startswith(".") for p in out.iterdir()) and not force:

@@ -7,14 +7,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from anjuan import models as m
+from anjuan.campaign import campaign_info
+from anjuan.db import Database
+from anjuan.errors import AnjuanError
 from reports.compute import natural_key
 from reports.papers import FormBook, FormFile, FormItem, NoticeAgency, NoticeData, NoticeFile
 from scoring import DEDUCT, NA, PASS, VETO
-
-from . import models as m
-from .campaign import campaign_info
-from .db import Database
-from .errors import AnjuanError
 
 VERDICT_WORDS = {PASS: "符合", DEDUCT: "扣分", VETO: "否决", NA: "不适用"}
 STATUS_WORDS = {m.STATUS_SUBMITTED: "已提交", m.STATUS_DRAFT: "草稿", m.STATUS_REOPENED: "退回修改"}
