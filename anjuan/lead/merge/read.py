@@ -1,0 +1,222 @@
+"""Reading packages for a merge: file-level and meta checks, and staging their rows in TEMP tables."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import (
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    insert,
+    select,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+from anjuan import models as m
+from anjuan.campaign import campaign_info
+from anjuan.db import ROLE_CAMPAIGN, ROLE_PACKAGE, Database, database_role, is_url
+from anjuan.errors import WorkflowError
+from scoring import sha256_text
+
+from .report import PackageReport
+
+RV, AN, HI, ASG, CF = (m.Review.__table__, m.Answer.__table__, m.AnswerHistory.__table__,
+                       m.Assignment.__table__, m.CaseFile.__table__)
+LOG = m.MergeLog.__table__
+
+# TEMP staging tables on the campaign connection: each package table's columns plus `pkg` (the
+# package's position in the argument list).
+_STAGE = MetaData()
+
+
+def _stage_table(name: str, src: Table) -> Table:
+    return Table(name, _STAGE, Column("pkg", Integer, nullable=False),
+                 *[Column(c.name, c.type) for c in src.columns], prefixes=["TEMPORARY"])
+
+
+S_REVIEW = _stage_table("mg_review", RV)
+S_ANSWER = _stage_table("mg_answer", AN)
+S_HISTORY = _stage_table("mg_history", HI)
+S_PKG = Table("mg_pkg", _STAGE, Column("pkg", Integer, primary_key=True), Column("reviewer_id", String(36)),
+              prefixes=["TEMPORARY"])
+S_WIN = Table("mg_win", _STAGE, Column("pkg", Integer), Column("id", String(36)), Column("case_id", String(36)),
+              Column("reviewer_id", String(36)), Column("revision", Integer), Column("updated_at", String),
+              Column("old_id", String(36)), prefixes=["TEMPORARY"])
+STAGED = [("review", S_REVIEW), ("answer", S_ANSWER), ("answer_history", S_HISTORY)]
+STAGE_TABLES = [S_REVIEW, S_ANSWER, S_HISTORY, S_PKG, S_WIN]
+# Built after staging (bulk index builds are faster than maintaining them row by row); CreateTable
+# does not emit a table's indexes, so each is created explicitly when its time comes.
+STAGE_INDEXES = [
+    Index("mg_review_pkg_id", S_REVIEW.c.pkg, S_REVIEW.c.id),
+    Index("mg_review_key", S_REVIEW.c.case_id, S_REVIEW.c.reviewer_id),
+    Index("mg_answer_pkg_review", S_ANSWER.c.pkg, S_ANSWER.c.review_id),
+    Index("mg_history_pkg", S_HISTORY.c.pkg),
+]
+WIN_INDEX = Index("mg_win_pkg_id", S_WIN.c.pkg, S_WIN.c.id)
+
+
+def package_checksum(path: Path) -> str:
+    """sha256 of the package file's bytes (followed by its -wal file's, if one with content exists)."""
+    h = hashlib.sha256()
+    wal = path.with_name(path.name + "-wal")
+    for p in (path, wal):
+        if p is wal and not (wal.exists() and wal.stat().st_size > 0):
+            break
+        with open(p, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class _Campaign:
+    id: str
+    name: str
+    standard_sha: str
+    reviewers: dict[str, str]  # id → name
+    path: Path | None
+
+
+
+def _same_file(a: Path, b: Path | None) -> bool:
+    if b is None:
+        return False
+    try:
+        return a.samefile(b)
+    except OSError:
+        return False
+
+
+def _inspect_file(src: PackageReport, camp: _Campaign) -> None:
+    """File-level checks before the package is opened; sets src.error."""
+    from anjuan.sqlite import is_sqlite_file
+
+    path = Path(src.path)
+    if not path.exists():
+        src.error = f"找不到数据包文件 {src.path}"
+    elif not path.is_file():
+        src.error = f"{src.path} 不是文件"
+    elif _same_file(path, camp.path):
+        src.error = f"{src.name} 就是要合并到的评查活动数据库本身，请指定评查人员交回的数据包"
+    elif not is_sqlite_file(path):
+        src.error = f"{src.name} 不是 anjuan 数据包（不是 anjuan 数据库文件）"
+    else:
+        from anjuan.sqlite.merge import has_wal_content
+
+        src.wal = has_wal_content(path)
+        src.checksum = package_checksum(path)
+
+
+def _check_facts(src: PackageReport, facts: dict | None, camp: _Campaign) -> None:
+    """Checks on a package's meta, campaign and standard rows; sets src.error, reviewer."""
+    if facts is None:
+        src.error = f"{src.name} 不是 anjuan 数据包（缺少 anjuan 数据表）"
+        return
+    meta = facts["meta"]
+    role = meta.get("role", ROLE_CAMPAIGN)
+    if role == ROLE_CAMPAIGN:
+        src.error = f"{src.name} 是评查活动数据库，不是评查人员数据包；请指定用 anjuan pack 生成、由评查人员交回的数据包"
+        return
+    if role != ROLE_PACKAGE:
+        src.error = f"{src.name} 不是评查人员数据包（类型为“{role}”）"
+        return
+    version = meta.get("schema_version", "0")
+    if version != str(m.SCHEMA_VERSION):
+        src.error = (f"{src.name} 的数据结构版本（{version}）与本程序（{m.SCHEMA_VERSION}）不同，"
+                     "请使用与生成数据包相同版本的 anjuan 合并")
+        return
+    rid = meta.get("package_reviewer_id")
+    if not rid:
+        src.error = f"{src.name} 缺少数据包信息（发给哪位评查人员），不是用 anjuan pack 生成的数据包"
+        return
+    src.reviewer_id = rid
+    src.reviewer = camp.reviewers.get(rid) or meta.get("package_reviewer_name") or rid[:8]
+    pkg_campaign = meta.get("package_campaign_id") or meta.get("campaign_id")
+    campaigns = facts["campaigns"]
+    if pkg_campaign != camp.id or any(c[0] != camp.id for c in campaigns) or not campaigns:
+        other = campaigns[0][1] if campaigns else "未知"
+        if other == camp.name:
+            src.error = (f"{src.name} 属于另一项评查活动（名称同为“{other}”，但不是同一个评查活动数据库生成的数据包），"
+                         "不能合并")
+        else:
+            src.error = f"{src.name} 属于另一项评查活动（“{other}”），不是本次“{camp.name}”的数据包，不能合并"
+        return
+    shas = {c[2] for c in campaigns}
+    if shas != {camp.standard_sha}:
+        got = next(iter(shas - {camp.standard_sha}), "")
+        src.error = (f"{src.name} 使用的评查标准与本次评查活动不同（数据包 {got[:12]}，评查活动 {camp.standard_sha[:12]}），"
+                     "不能合并")
+        return
+    stored = {sha: text for sha, text in facts["standards"]}
+    if camp.standard_sha not in stored or sha256_text(stored[camp.standard_sha]) != camp.standard_sha:
+        src.error = f"{src.name} 中保存的评查标准与校验码不符（标准文本被改动过），不能合并"
+        return
+    if rid not in camp.reviewers:
+        src.error = f"{src.name} 是发给“{src.reviewer}”的数据包，但本次评查活动的评查人员名单中没有此人，不能合并"
+
+
+def _unreadable(src: PackageReport, exc: Exception) -> None:
+    src.error = f"{src.name} 无法读取（{exc}），文件可能已损坏，不能合并"
+
+
+def _campaign_facts(db: Database) -> _Campaign:
+    role = database_role(db)
+    if role != ROLE_CAMPAIGN:
+        raise WorkflowError(f"{db.label} 是评查人员数据包，不是评查活动数据库。用法：anjuan merge 评查活动.db 数据包.db …")
+    info = campaign_info(db)
+    with db.session() as s:
+        reviewers = dict(s.execute(select(m.Reviewer.__table__.c.id, m.Reviewer.__table__.c.name)).all())
+    path = None if is_url(db.target) else Path(db.target)
+    return _Campaign(info.id, info.name, info.standard.sha256, reviewers, path)
+
+
+# ---- staging (portable path: read with SQLAlchemy, insert into TEMP tables) -------------------------
+
+def _read_package(src: PackageReport, camp: _Campaign) -> dict[str, list[dict]] | None:
+    """The package's rows to stage, read through SQLAlchemy (read-only); None if it is refused."""
+    from sqlalchemy.exc import DBAPIError
+
+    from anjuan.sqlite.merge import readonly_engine
+
+    t = m.SQLModel.metadata.tables
+    engine = readonly_engine(Path(src.path))
+    try:
+        with engine.connect() as pc:
+            facts = None
+            if {"meta", "campaign", "standard", "review", "answer", "answer_history"} <= set(pc.dialect.get_table_names(pc)):
+                facts = {"meta": dict(pc.execute(select(t["meta"].c.key, t["meta"].c.value)).all()),
+                         "campaigns": [tuple(r) for r in pc.execute(
+                             select(t["campaign"].c.id, t["campaign"].c.name, t["campaign"].c.standard_sha))],
+                         "standards": [tuple(r) for r in pc.execute(select(t["standard"].c.sha256, t["standard"].c.toml_text))]}
+            _check_facts(src, facts, camp)
+            if src.error:
+                return None
+            return {name: [dict(r._mapping) for r in pc.execute(select(t[name]))] for name, _ in STAGED}
+    except DBAPIError as exc:
+        _unreadable(src, exc.orig)
+        return None
+    finally:
+        engine.dispose()
+
+
+def _stage_portable(conn: Connection, sources: list[PackageReport], camp: _Campaign) -> None:
+    for table in (S_REVIEW, S_ANSWER, S_HISTORY):
+        conn.execute(CreateTable(table))
+    for src in sources:
+        if src.error:
+            continue
+        rows = _read_package(src, camp)
+        if rows is None:
+            continue
+        for name, stage in STAGED:
+            for i in range(0, len(rows[name]), 20_000):
+                conn.execute(insert(stage), [r | {"pkg": src.index} for r in rows[name][i:i + 20_000]])
+    for ix in STAGE_INDEXES:
+        conn.execute(CreateIndex(ix))
