@@ -26,8 +26,16 @@ from sqlalchemy.orm import Session
 from anjuan import models as m
 from anjuan.campaign import campaign_info
 from anjuan.db import ROLE_CAMPAIGN, Database, database_role
-from anjuan.errors import AnjuanError, InputError, WorkflowError
-from anjuan.lead.finals import DEFAULT_THRESHOLD, ReviewSummary, disagreement, file_outcomes
+from anjuan.errors import AnjuanError, InputError, StaleRevisionError, WorkflowError
+from anjuan.integrity import chain
+from anjuan.lead.finals import (
+    DEFAULT_THRESHOLD,
+    ReviewSummary,
+    disagreement,
+    file_outcomes,
+    is_stale,
+    settled_from_json,
+)
 from anjuan.review.reviewing import StoredAnswer, validate_answer
 from scoring import DEDUCT, NA, PASS, VETO, ReviewPair, Standard, agreement, score_case
 
@@ -254,13 +262,17 @@ def _which(source: str, a: ReviewSide, b: ReviewSide) -> str:
 
 
 def settle(db: Database, case_id: str, lead_reviewer_id: str,
-           choices: dict[str, tuple[str, StoredAnswer | None]], reason: str) -> SettleResult:
+           choices: dict[str, tuple[str, StoredAnswer | None]], reason: str,
+           revisions: dict[str, int] | None = None) -> SettleResult:
     """合议: make the file's final review from the lead's choice per item, with a reason.
 
     choices maps item id → (source, answer): source "a" or "b" (or that review's or reviewer's id)
     takes that reviewer's answer; "lead" takes `answer`, entered by the lead. Items not in choices
     must be answered identically by both reviewers (that answer is kept); every differing item needs
-    a choice. The originals are left as they are.
+    a choice. The originals are left as they are. `revisions` (review id → revision) are the
+    revisions of the reviews the lead looked at (the two originals, and a settled result being
+    redone); if any has changed since, nothing is written and StaleRevisionError is raised.
+    A settled result whose originals changed afterwards (原评查已变更) is settled again in place.
     """
     reason = (reason or "").strip()
     if not reason:
@@ -281,8 +293,16 @@ def settle(db: Database, case_id: str, lead_reviewer_id: str,
         if len(revs) < 2:
             raise WorkflowError(f"案卷 {case.case_no} 还没有两份已提交的评查记录，无需合议")
         a, b = revs[0], revs[1]
-        finals = list(s.scalars(select(m.Review).where((m.Review.case_id == case_id) & (m.Review.is_final == True))))  # noqa: E712
-        if any(f.status == m.STATUS_SUBMITTED for f in finals):
+        finals = list(s.scalars(select(m.Review).where((m.Review.case_id == case_id) & (m.Review.is_final == True))  # noqa: E712
+                                .with_for_update()))
+        if revisions is not None:
+            for rid, seen in revisions.items():
+                now_rev = s.scalar(select(m.Review.revision).where(m.Review.id == rid))
+                if now_rev != seen:
+                    raise StaleRevisionError(
+                        f"案卷 {case.case_no} 的评查记录已被修改（您看到的是第 {seen} 版，现为第 {now_rev} 版），本次合议未保存；"
+                        "请重新打开合议界面核对后再合议", seen, now_rev)
+        if any(f.status == m.STATUS_SUBMITTED and not is_stale(s, f) for f in finals):
             raise WorkflowError(f"案卷 {case.case_no} 已合议。如需重新合议，请先退回合议结果：anjuan conflicts 评查活动.db --reopen \"{case.case_no}\" --reason 理由")
         answers = _answers(s, [a.review_id, b.review_id])
         kind = case.kind or ""
@@ -332,6 +352,8 @@ def settle(db: Database, case_id: str, lead_reviewer_id: str,
         review.score, review.grade, review.vetoed = result.score, result.grade, result.vetoed
         review.note = reason
         review.updated_at = review.submitted_at = stamp
+        # What was settled: a later change to either original makes this result stale (finals.py).
+        review.settled_from = settled_from_json(s, [a.review_id, b.review_id])
         s.add(review)
         s.flush()
         s.execute(insert(m.Answer.__table__), [
@@ -351,7 +373,8 @@ def settle(db: Database, case_id: str, lead_reviewer_id: str,
                         "new": json.dumps({"status": m.STATUS_SUBMITTED, "score": result.score, "grade": result.grade},
                                           ensure_ascii=False),
                         "reason": reason})
-        s.execute(insert(m.AnswerHistory.__table__), history)
+        review.history_hash = chain.append(s.connection(), history, set_heads=False)[review.id]
+        s.add(review)
         review_id = review.id
     return SettleResult(review_id, case_id, result.score, result.grade, result.vetoed, chosen, sources)
 
