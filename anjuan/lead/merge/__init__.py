@@ -29,10 +29,11 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.schema import DropTable
 
+from anjuan.campaign import campaign_info
 from anjuan.db import Database
 from anjuan.errors import WorkflowError
 
-from .check import _validate
+from .check import RowContext, _validate, check_package_rows, drop_staged, staged_rows
 from .read import (
     STAGE_INDEXES,
     STAGE_TABLES,
@@ -84,9 +85,19 @@ def merge(db: Database, packages: list[str | Path], dry_run: bool = False, skip_
                 merge_sqlite.stage_packages(conn, sources, STAGED, lambda s, f: _check_facts(s, f, camp), _unreadable)
                 merge_sqlite.create_indexes(conn, STAGE_INDEXES)
             with conn.begin() as tx:
+                ctx = RowContext(conn, camp, campaign_info(db).standard)
                 if not fast:
-                    _stage_portable(conn, sources, camp)
+                    _stage_portable(conn, sources, camp, lambda src, rows: check_package_rows(ctx, src, rows))
                 _validate(conn, sources, camp)
+                if fast:
+                    failed = []
+                    for src in sources:
+                        if src.ok:
+                            check_package_rows(ctx, src, staged_rows(conn, src.index))
+                            if not src.ok:
+                                failed.append(src.index)
+                    if failed:
+                        drop_staged(conn, failed)
                 bad = [s for s in sources if not s.ok]
                 good = [s for s in sources if s.ok]
                 if bad and not skip_bad:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import (
@@ -82,6 +82,7 @@ class _Campaign:
     standard_sha: str
     reviewers: dict[str, str]  # id → name
     path: Path | None
+    issues: dict[str, tuple[str, str]] = field(default_factory=dict)  # package id → (reviewer id, secret)
 
 
 
@@ -160,6 +161,31 @@ def _check_facts(src: PackageReport, facts: dict | None, camp: _Campaign) -> Non
         return
     if rid not in camp.reviewers:
         src.error = f"{src.name} 是发给“{src.reviewer}”的数据包，但本次评查活动的评查人员名单中没有此人，不能合并"
+        return
+    src.meta = meta
+    _check_issue(src, meta, camp)
+
+
+def _check_issue(src: PackageReport, meta: dict, camp: _Campaign) -> None:
+    """The package must be one this campaign issued to the reviewer it claims, with that package's secret."""
+    from anjuan.integrity.seal import META_ID, META_MAC, META_SECRET, same_secret
+
+    pid, secret = meta.get(META_ID), meta.get(META_SECRET)
+    if not pid or not secret or not meta.get(META_MAC):
+        src.error = (f"{src.name} 没有签发凭据（由旧版本 anjuan 生成，或不是用 anjuan pack 生成），无法证明是发给“{src.reviewer}”的数据包，"
+                     "不能合并；请组长用 anjuan pack 重新生成数据包")
+        return
+    issued = camp.issues.get(pid)
+    if issued is None:
+        src.error = f"{src.name} 的数据包编号 {pid[:8]} 不是本评查活动签发的，不能合并；请组长用 anjuan pack 重新生成数据包"
+        return
+    issued_to, issued_secret = issued
+    if issued_to != src.reviewer_id:
+        src.error = (f"{src.name} 声称属于“{src.reviewer}”，但数据包编号 {pid[:8]} 是发给“{camp.reviewers.get(issued_to, issued_to[:8])}”的，"
+                     "数据包被改动过（冒用他人身份），不能合并")
+        return
+    if not same_secret(secret, issued_secret):
+        src.error = f"{src.name} 的签发凭据与评查活动记录的不符，数据包被改动过，不能合并"
 
 
 def _unreadable(src: PackageReport, exc: Exception) -> None:
@@ -173,14 +199,17 @@ def _campaign_facts(db: Database) -> _Campaign:
     info = campaign_info(db)
     with db.session() as s:
         reviewers = dict(s.execute(select(m.Reviewer.__table__.c.id, m.Reviewer.__table__.c.name)).all())
+        pi = m.PackageIssue.__table__
+        issues = {pid: (rid, secret) for pid, rid, secret in s.execute(select(pi.c.id, pi.c.reviewer_id, pi.c.secret))}
     path = None if is_url(db.target) else Path(db.target)
-    return _Campaign(info.id, info.name, info.standard.sha256, reviewers, path)
+    return _Campaign(info.id, info.name, info.standard.sha256, reviewers, path, issues)
 
 
 # ---- staging (portable path: read with SQLAlchemy, insert into TEMP tables) -------------------------
 
-def _read_package(src: PackageReport, camp: _Campaign) -> dict[str, list[dict]] | None:
-    """The package's rows to stage, read through SQLAlchemy (read-only); None if it is refused."""
+def _read_package(src: PackageReport, camp: _Campaign) -> dict[str, list[tuple]] | None:
+    """The package's rows to stage as raw tuples (as the SQLite driver returns them, so forged values
+    are seen as they are), in the staging tables' column order without `pkg`; None if refused."""
     from sqlalchemy.exc import DBAPIError
 
     from anjuan.sqlite.merge import readonly_engine
@@ -198,7 +227,11 @@ def _read_package(src: PackageReport, camp: _Campaign) -> dict[str, list[dict]] 
             _check_facts(src, facts, camp)
             if src.error:
                 return None
-            return {name: [dict(r._mapping) for r in pc.execute(select(t[name]))] for name, _ in STAGED}
+            out = {}
+            for name, stage in STAGED:
+                cols = ", ".join(c.name for c in stage.columns if c.name != "pkg")
+                out[name] = [tuple(r) for r in pc.exec_driver_sql(f"SELECT {cols} FROM {name}")]
+            return out
     except DBAPIError as exc:
         _unreadable(src, exc.orig)
         return None
@@ -206,7 +239,9 @@ def _read_package(src: PackageReport, camp: _Campaign) -> dict[str, list[dict]] 
         engine.dispose()
 
 
-def _stage_portable(conn: Connection, sources: list[PackageReport], camp: _Campaign) -> None:
+def _stage_portable(conn: Connection, sources: list[PackageReport], camp: _Campaign, check) -> None:
+    """Read each package raw, run `check(src, rows)` on it (sets src.error) and stage the rows of the
+    packages that pass, converted to the staging tables' types."""
     for table in (S_REVIEW, S_ANSWER, S_HISTORY):
         conn.execute(CreateTable(table))
     for src in sources:
@@ -215,8 +250,19 @@ def _stage_portable(conn: Connection, sources: list[PackageReport], camp: _Campa
         rows = _read_package(src, camp)
         if rows is None:
             continue
+        check(src, rows)
+        if src.error:
+            continue
         for name, stage in STAGED:
-            for i in range(0, len(rows[name]), 20_000):
-                conn.execute(insert(stage), [r | {"pkg": src.index} for r in rows[name][i:i + 20_000]])
+            names = [c.name for c in stage.columns if c.name != "pkg"]
+            flags = [n for n in names if n in ("is_final", "vetoed")]
+            batch = []
+            for r in rows[name]:
+                d = dict(zip(names, r, strict=True)) | {"pkg": src.index}
+                for f in flags:
+                    d[f] = bool(d[f])
+                batch.append(d)
+            for i in range(0, len(batch), 20_000):
+                conn.execute(insert(stage), batch[i:i + 20_000])
     for ix in STAGE_INDEXES:
         conn.execute(CreateIndex(ix))

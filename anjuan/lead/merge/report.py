@@ -32,6 +32,7 @@ class PackageReport:
     logged: bool = False
     index: int = field(default=0, repr=False)
     wal: bool = field(default=False, repr=False)
+    meta: dict = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:

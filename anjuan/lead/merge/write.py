@@ -112,13 +112,23 @@ def _apply(conn: Connection, good: list[PackageReport]) -> None:
 
     _pause()
 
-    # History is append-only: insert the rows not there yet, crediting the first package bringing each.
+    # History is append-only and hash-chained: first the rows of each winning review (they extend the
+    # campaign's chain, checked before), then any other row not there yet whose place in its chain
+    # is free (older versions' rows are already there; a losing version's own rows are not kept
+    # when the winner took that place). Each row is credited to the first package bringing it.
     hcols = [c.name for c in HI.columns]
     for s in good:
         res = conn.execute(insert(HI).from_select(
-            hcols, select(*[h.c[c] for c in hcols]).where((h.c.pkg == s.index) & ~exists().where(HI.c.id == h.c.id))))
+            hcols, select(*[h.c[c] for c in hcols])
+            .join(w, (w.c.pkg == h.c.pkg) & (w.c.id == h.c.review_id))
+            .where((h.c.pkg == s.index) & ~exists().where(HI.c.id == h.c.id))))
         s.history = max(res.rowcount or 0, 0)
-
+    for s in good:
+        res = conn.execute(insert(HI).from_select(
+            hcols, select(*[h.c[c] for c in hcols]).where(
+                (h.c.pkg == s.index) & ~exists().where(HI.c.id == h.c.id)
+                & ~exists().where((HI.c.review_id == h.c.review_id) & (HI.c.seq == h.c.seq)))))
+        s.history += max(res.rowcount or 0, 0)
 
 
 def _pause() -> None:
