@@ -12,8 +12,21 @@ import pytest
 
 from anjuan.db import open_database
 from anjuan.lead.merge import MergeRefused, merge
-from anjuan.review.reviewing import StoredAnswer, list_assigned, open_review, reopen_review, resolve_reviewer
-from tests.merge_fixtures import answer_files, build_campaign, change_answer, file_state, make_package, reviewer_id
+from anjuan.review.reviewing import (
+    StoredAnswer,
+    list_assigned,
+    open_review,
+    reopen_review,
+    resolve_reviewer,
+)
+from tests.merge_fixtures import (
+    answer_files,
+    build_campaign,
+    change_answer,
+    file_state,
+    make_package,
+    reviewer_id,
+)
 
 
 @pytest.fixture(scope="module")

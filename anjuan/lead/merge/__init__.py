@@ -108,7 +108,7 @@ def merge(db: Database, packages: list[str | Path], dry_run: bool = False, skip_
                     _apply(conn, good)
                 except IntegrityError as exc:
                     raise MergeRefused(f"数据包中的记录与评查活动中已有记录冲突（{exc.orig}），数据包可能被改动过。未合并任何数据") from None
-                result.conflicts = _finish(conn, good, threshold)
+                result.conflicts = _finish(conn, good, threshold, result.stale_settled)
                 if not fast:
                     for table in STAGE_TABLES:
                         conn.execute(DropTable(table, if_exists=True))

@@ -68,6 +68,8 @@ class MergeResult:
     packages: list[PackageReport]
     conflicts: int = 0  # files in conflict in the whole campaign after the merge
     seconds: float = 0.0
+    # Files this merge changed whose 合议 result is now stale (原评查已变更): "案号（执法机关）".
+    stale_settled: list[str] = field(default_factory=list)
 
     @property
     def merged(self) -> list[PackageReport]:
@@ -79,5 +81,6 @@ class MergeResult:
 
     def to_json(self) -> dict:
         return {"campaign": self.campaign, "dry_run": self.dry_run, "conflicts": self.conflicts,
+                "stale_settled": self.stale_settled,
                 "packages": [p.to_json() for p in self.packages if p.ok],
                 "skipped": [p.to_json() for p in self.packages if not p.ok]}

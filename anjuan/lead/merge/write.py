@@ -25,7 +25,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from anjuan import models as m
 
-from .read import AN, HI, LOG, RV, S_ANSWER, S_HISTORY, S_REVIEW, S_WIN, WIN_INDEX
+from .read import AN, CF, HI, LOG, RV, S_ANSWER, S_HISTORY, S_REVIEW, S_WIN, WIN_INDEX
 from .report import PackageReport
 
 # Test hook: seconds to sleep inside the merge transaction after reviews and answers are written
@@ -139,16 +139,26 @@ def _pause() -> None:
 
 
 
-def _finish(conn: Connection, good: list[PackageReport], threshold: float) -> int:
-    """Count conflicts per package and write merge_log; returns the campaign's conflicts."""
+def _finish(conn: Connection, good: list[PackageReport], threshold: float, stale_out: list[str] | None = None) -> int:
+    """Count conflicts per package and write merge_log; returns the campaign's conflicts. Files the
+    packages touched whose 合议 result is now stale (原评查已变更) are appended to stale_out."""
     from anjuan.lead.finals import file_outcomes
 
     outcomes = file_outcomes(_Bound(conn), threshold)  # type: ignore[arg-type]
     conflicted = {cid for cid, o in outcomes.items() if o.state == "conflict"}
     by_index = {s.index: s for s in good}
+    touched = set()
     for idx, cid in conn.execute(select(S_REVIEW.c.pkg, S_REVIEW.c.case_id).distinct()):
+        if idx in by_index:
+            touched.add(cid)
         if cid in conflicted and idx in by_index:
             by_index[idx].conflicts += 1
+    stale = [cid for cid in touched if outcomes.get(cid) is not None and outcomes[cid].stale]
+    if stale and stale_out is not None:
+        ag = m.Agency.__table__
+        named = conn.execute(select(CF.c.case_no, ag.c.name).select_from(CF.join(ag, ag.c.id == CF.c.agency_id))
+                             .where(CF.c.id.in_(stale))).all()
+        stale_out.extend(f"{no}（{agency}）" for no, agency in sorted(named, key=lambda r: (r[1], r[0])))
     logged = {c for (c,) in conn.execute(select(LOG.c.checksum).where(LOG.c.checksum.in_([s.checksum for s in good])))}
     rows = []
     for s in good:
