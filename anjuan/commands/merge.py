@@ -88,16 +88,16 @@ def conflicts(campaign_db, threshold, as_json, reopen_case, settle_case, adopt, 
     """
     from ..errors import WorkflowError
 
+    if settle_case and not adopt:
+        raise WorkflowError("用 --settle 合议时须用 --adopt a 或 --adopt b 指定采纳哪一方的意见；逐条目合议请用 --sheet 合议表")
+    if adopt and not settle_case:
+        raise WorkflowError("--adopt 须与 --settle 案号 一起使用")
     if settle_case or sheet or reopen_case:
         if sum(bool(x) for x in (settle_case, sheet, reopen_case)) > 1:
             raise WorkflowError("--settle、--sheet、--reopen 每次只能用其中一个")
         if not (reason or "").strip():
             what = "退回合议结果" if reopen_case else "合议"
             raise WorkflowError(f"{what}须说明理由：请加 --reason \"理由\"（记入修改记录）")
-    if settle_case and not adopt:
-        raise WorkflowError("用 --settle 合议时须用 --adopt a 或 --adopt b 指定采纳哪一方的意见；逐条目合议请用 --sheet 合议表")
-    if adopt and not settle_case:
-        raise WorkflowError("--adopt 须与 --settle 案号 一起使用")
     if settle_case or sheet:
         _settle_cli(campaign_db, settle_case, adopt, sheet, agency, reason, lead_name)
         return
