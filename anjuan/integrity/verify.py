@@ -64,9 +64,19 @@ def _key(a: tuple) -> tuple:
     return (a[3], float(ded) if is_int(ded) or isinstance(ded, float) else ded, a[5], a[6], a[7], a[8])
 
 
-@lru_cache(maxsize=65536)
+_memo: dict = {"std": None, "rows": {}}
+
+
 def _answer_problem(std: Standard, kind: str, row: tuple) -> str | None:
-    return validate_stored(std, kind, StoredAnswer(*row))
+    """validate_stored, remembered per standard (the same answer recurs across thousands of reviews;
+    a Standard is compared by identity, as hashing one walks the whole checklist)."""
+    if _memo["std"] is not std or len(_memo["rows"]) > 200_000:
+        _memo["std"], _memo["rows"] = std, {}
+    rows = _memo["rows"]
+    key = (kind, row)
+    if key not in rows:
+        rows[key] = validate_stored(std, kind, StoredAnswer(*row))
+    return rows[key]
 
 
 def check_review(std: Standard, kind: str, review: tuple, answers: list[tuple], history: list[tuple],

@@ -59,6 +59,7 @@ class ReviewSide:
     vetoed: bool
     submitted_at: str
     note: str = ""
+    revision: int = 0  # as read: a 合议 based on it is refused if it has changed since
 
 
 @dataclass(frozen=True)
@@ -154,13 +155,13 @@ def _originals(s: Session, case_ids: list[str]) -> dict[str, list[ReviewSide]]:
     out: dict[str, list[ReviewSide]] = {}
     for i in range(0, len(case_ids), 500):
         q = (select(rv.c.id, rv.c.case_id, rv.c.reviewer_id, rw.c.name, rv.c.score, rv.c.grade, rv.c.vetoed,
-                    rv.c.submitted_at, rv.c.note)
+                    rv.c.submitted_at, rv.c.note, rv.c.revision)
              .select_from(rv.join(rw, rw.c.id == rv.c.reviewer_id))
              .where((rv.c.case_id.in_(case_ids[i:i + 500])) & (rv.c.is_final == False)  # noqa: E712
                     & (rv.c.status == m.STATUS_SUBMITTED)))
-        for rid, cid, reviewer_id, name, score, grade, vetoed, at, note in s.execute(q):
+        for rid, cid, reviewer_id, name, score, grade, vetoed, at, note, rev in s.execute(q):
             out.setdefault(cid, []).append(ReviewSide(rid, reviewer_id, name, score or 0.0, grade or "", bool(vetoed),
-                                                      at or "", note or ""))
+                                                      at or "", note or "", rev or 0))
     for v in out.values():
         v.sort(key=lambda r: (r.submitted_at, r.review_id))
     return out

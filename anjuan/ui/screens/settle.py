@@ -340,7 +340,9 @@ class SettleScreen(WorkbenchScreen[bool]):
                 self.busy = True
                 payload = {k: (source, answer if source == SOURCE_LEAD else None)
                            for k, (source, answer) in self.choices.items()}
-                call = partial(settle, self.session.db, self.side.case_id, self.session.reviewer_id, payload, reason)
+                seen = {self.side.a.review_id: self.side.a.revision, self.side.b.review_id: self.side.b.revision}
+                call = partial(settle, self.session.db, self.side.case_id, self.session.reviewer_id, payload, reason,
+                               seen)
                 self.app.writer.submit(Write(f"合议 {self.side.case_no}", call, self._settled))  # type: ignore[attr-defined]
 
         self.app.push_screen(ReasonDialog(title, "合议理由（必填，记入修改记录）"), reason_given)
