@@ -282,3 +282,26 @@ def test_migrated_campaign_gets_its_history_chained(tmp_path):
 
     report = verify_target(str(c))
     assert report.ok, report.lines()
+
+
+def test_verify_command_lists_what_is_wrong_row_by_row(world):
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+
+    def verify(path: Path):
+        import os
+
+        return subprocess.run([sys.executable, "-m", "anjuan", "verify", str(path)], capture_output=True, text=True,
+                              env=dict(os.environ, PYTHONPATH=str(root)))
+
+    r = verify(world / "a.db")
+    assert r.returncode == 0 and "检查通过" in r.stdout, r.stdout + r.stderr
+    do_merge(world / "c.db", [world / "a.db", world / "b.db"])
+    assert verify(world / "c.db").returncode == 0
+    _answer("deducted", "999")(world)
+    r = verify(world / "a.db")
+    assert r.returncode == 1
+    assert "评查记录 交通罚〔2024〕1号（县交通运输局，王敏）：条目 CX-02：扣分 999 超过条目 CX-02 的分值 20" in r.stdout
+    assert "答案与修改记录的重放结果不一致（条目 CX-02）" in r.stdout

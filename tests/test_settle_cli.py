@@ -180,3 +180,33 @@ def test_reopen_needs_agency_where_the_case_number_is_ambiguous(tmp_path):
     assert r.returncode == 1 and "--reason" in r.stderr
     r = run("conflicts", "c.db", "--reopen", no, "--agency", "县交通运输局", "--reason", "重议", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
+
+
+def test_a_settlement_based_on_an_older_revision_is_refused(world):
+    from anjuan.errors import StaleRevisionError
+    from anjuan.lead.conflicts import SOURCE_B, item_differences, settle
+    from anjuan.review.reviewing import reopen_review
+
+    c = world / "c.db"
+    db = open_database(c)
+    try:
+        with db.read_session() as s:
+            cid = s.scalar(select(m.CaseFile.id).where(m.CaseFile.case_no == FIRST))
+            lead = s.scalar(select(m.Reviewer.id).where(m.Reviewer.name == "李卫东"))
+        view = item_differences(db, cid)
+        seen = {view.a.review_id: view.a.revision, view.b.review_id: view.b.revision}
+        # Meanwhile reviewer A's review is sent back and submitted again (a new revision).
+        reopen_review(db, view.a.review_id, lead, "请核对")
+        from anjuan.review.reviewing import submit_review
+
+        submit_review(db, view.a.review_id, lead)
+    finally:
+        db.close()
+    before = file_state(c)
+    db = open_database(c)
+    try:
+        with pytest.raises(StaleRevisionError):
+            settle(db, cid, lead, {"CX-02": (SOURCE_B, None)}, "采纳陈立新意见", seen)
+    finally:
+        db.close()
+    assert file_state(c) == before
