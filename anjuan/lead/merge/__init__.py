@@ -6,8 +6,17 @@ What a merge does:
   the versions at hand — the campaign's and each package's — the one with the highest revision wins
   (ties: later updated_at, then larger id, so the choice never depends on the order of the packages);
   the winner's review row and its complete answer set replace the campaign's. An older version never
-  overwrites a newer one. History rows are append-only: inserted when their id is not there yet.
+  overwrites a newer one. History rows are append-only: inserted when their id (and their place in
+  the review's hash chain) is not there yet, the winning version's rows first.
   Merging the same package twice, or packages in any order, therefore gives the same database.
+- Every package is authenticated and checked row by row before anything is written (check.py,
+  anjuan.integrity): it must be a package this campaign issued to the reviewer it claims (id and
+  secret recorded by `pack`), sealed by anjuan (HMAC over its reviews and their history heads); every
+  review must pass anjuan.integrity.verify.check_review (the one answer rule, hash chain, answers equal
+  to the replay of the history, submitted reviews changed only after a reopen with a reason, scores
+  as recomputed); no lead-only data (合议 results or flags, history rows by anyone else); and the
+  campaign's history of each review must be a prefix of the package's (else: re-issue the package).
+  Merges report the files whose 合议 went stale through them (原评查已变更).
 - Refused, with nothing written: a file that is not an anjuan database, a campaign database given as
   a package, a package of another campaign or scored with another standard (sha256), reviews by
   anyone but the reviewer the package was issued for, reviews of files the CAMPAIGN has not assigned
