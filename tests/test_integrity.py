@@ -305,3 +305,36 @@ def test_verify_command_lists_what_is_wrong_row_by_row(world):
     assert r.returncode == 1
     assert "评查记录 交通罚〔2024〕1号（县交通运输局，王敏）：条目 CX-02：扣分 999 超过条目 CX-02 的分值 20" in r.stdout
     assert "答案与修改记录的重放结果不一致（条目 CX-02）" in r.stdout
+
+
+def test_migration_from_version_1_on_postgres(tmp_path, request):
+    """A PostgreSQL campaign of schema version 1 (no chain columns, no package_issue) opens, migrates
+    and verifies clean."""
+    from tests.test_postgres import PG
+
+    if not PG:
+        pytest.skip("ANJUAN_TEST_PG not set (no PostgreSQL server)")
+    from sqlalchemy import text
+
+    url = build_campaign(tmp_path, target=request.getfixturevalue("pg_url"))
+    db = open_database(url)
+    from anjuan.review.reviewing import save_answer
+
+    me = resolve_reviewer(db, "王敏")
+    row = list_assigned(db, me.id)[0]
+    state = open_review(db, row.case_id, me.id)
+    for item in ("ZT-01", "ZT-02", "CX-01"):
+        state = save_answer(db, state.review_id, me.id, StoredAnswer(item, "符合"))
+    with db.session() as s:
+        for stmt in ("ALTER TABLE answer_history DROP COLUMN seq", "ALTER TABLE answer_history DROP COLUMN hash",
+                     "ALTER TABLE review DROP COLUMN history_hash", "ALTER TABLE review DROP COLUMN settled_from",
+                     "DROP TABLE package_issue", "UPDATE meta SET value = '1' WHERE key = 'schema_version'"):
+            s.execute(text(stmt))
+    db.engine.dispose()
+    from anjuan.integrity.report import verify_target
+
+    report = verify_target(url)
+    assert report.ok and report.history == 3, report.problems
+
+
+from tests.test_postgres import pg_url  # noqa: E402, F401  (fixture for the test above)
