@@ -338,3 +338,37 @@ def test_migration_from_version_1_on_postgres(tmp_path, request):
 
 
 from tests.test_postgres import pg_url  # noqa: E402, F401  (fixture for the test above)
+
+
+def test_a_package_filled_by_answers_import_merges(tmp_path):
+    """Answers imported into a package are chained and sealed like answers typed on the screens."""
+    from anjuan.review.answers_io import import_answers
+
+    c = build_campaign(tmp_path)
+    a = make_package(c, "王敏", tmp_path / "a.db")
+    db = open_database(a)
+    try:
+        me = resolve_reviewer(db, None)
+        rows = list_assigned(db, me.id)[:2]
+        from anjuan.campaign import campaign_info
+
+        items = campaign_info(db).standard.items_for(rows[0].kind)
+    finally:
+        db.close()
+    sheet = tmp_path / "sheet.csv"
+    lines = ["案号,执法机关,条目编号,结论,扣分,问题描述,卷内页码"]
+    for r in rows:
+        for item in items:
+            verdict, ded = ("扣分", "5") if item.id == "CX-01" else ("符合", "")
+            lines.append(f"{r.case_no},{r.agency},{item.id},{verdict},{ded},,")
+    sheet.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    db = open_database(a)
+    try:
+        import_answers(db, sheet, None, submit=True)
+    finally:
+        db.close()
+    from anjuan.integrity.report import verify_target
+
+    assert verify_target(str(a)).ok
+    result = do_merge(c, [a])
+    assert result.packages[0].reviews_new == 2 and result.packages[0].answers == 2 * len(items)
