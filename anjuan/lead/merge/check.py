@@ -107,7 +107,9 @@ class RowContext:
     def reviews_of(self, reviewer_id: str) -> dict[str, tuple]:
         """The campaign's original reviews by this reviewer: case id → (id, status, revision, history_hash, seq)."""
         if reviewer_id not in self._reviews:
-            heads = select(HI.c.review_id, func.max(HI.c.seq).label("seq")).group_by(HI.c.review_id).subquery()
+            own = select(RV.c.id).where(RV.c.reviewer_id == reviewer_id)
+            heads = (select(HI.c.review_id, func.max(HI.c.seq).label("seq")).where(HI.c.review_id.in_(own))
+                     .group_by(HI.c.review_id).subquery())
             q = (select(RV.c.case_id, RV.c.id, RV.c.status, RV.c.revision, RV.c.history_hash, heads.c.seq)
                  .outerjoin(heads, heads.c.review_id == RV.c.id)
                  .where((RV.c.reviewer_id == reviewer_id) & (RV.c.is_final == False)))  # noqa: E712
