@@ -140,6 +140,18 @@ def _other_secret(world: Path) -> Path:
     return sql(world / "a.db", "UPDATE meta SET value = 'x' || value WHERE key = 'package_secret'")
 
 
+def _assignment_added(world: Path) -> Path:
+    """An assignment (to someone else) added to the package: lead-only data."""
+    chen = reviewer_id(world / "c.db", "陈立新")
+    return sql(world / "a.db", "INSERT INTO assignment (id, case_id, reviewer_id, slot, seed, assigned_at) "
+                               f"SELECT 'forged-assignment', case_id, '{chen}', 3, 'x', '' FROM assignment LIMIT 1")
+
+
+def _assignment_other(world: Path) -> Path:
+    chen = reviewer_id(world / "c.db", "陈立新")
+    return sql(world / "a.db", f"UPDATE assignment SET reviewer_id = '{chen}' WHERE rowid = (SELECT min(rowid) FROM assignment)")
+
+
 FORGERIES = {
     "is_final_2": (_is_final(2), "“合议结果”标记为“2”"),
     "is_final_yes": (_is_final("'yes'"), "“合议结果”标记为“yes”"),
@@ -161,6 +173,8 @@ FORGERIES = {
     "settled_from": (_review("settled_from", "'{}'"), "含有合议信息"),
     "seal_broken": (_note_only, "内容校验值不符"),
     "lead_history_row": (_lead_row, "修改记录"),
+    "assignment_added": (_assignment_added, "分配记录被改动过"),
+    "assignment_of_other": (_assignment_other, "分配记录被改动过"),
     "no_secret": (_no_secret, "没有签发凭据"),
     "wrong_secret": (_other_secret, "签发凭据与评查活动记录的不符"),
 }

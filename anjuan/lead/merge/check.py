@@ -15,7 +15,7 @@ from sqlalchemy.schema import CreateTable
 from anjuan import models as m
 from scoring import Standard
 
-from .read import ASG, CF, HI, RV, S_ANSWER, S_HISTORY, S_PKG, S_REVIEW, _Campaign
+from .read import ASG, CF, HI, RV, S_ANSWER, S_ASSIGN, S_HISTORY, S_PKG, S_REVIEW, _Campaign
 from .report import PackageReport
 
 # ---- checks on the staged rows against the campaign -------------------------------------------------
@@ -88,7 +88,7 @@ def _validate(conn: Connection, sources: list[PackageReport], camp: _Campaign) -
 
 def drop_staged(conn: Connection, bad: list[int]) -> None:
     """Remove refused packages' rows from the staging tables (so skip_bad merges only the others)."""
-    for stage in (S_REVIEW, S_ANSWER, S_HISTORY, S_PKG):
+    for stage in (S_REVIEW, S_ANSWER, S_HISTORY, S_ASSIGN, S_PKG):
         conn.execute(delete(stage).where(stage.c.pkg.in_(bad)))
 
 
@@ -103,6 +103,7 @@ class RowContext:
         self.std = std
         self.cases = {cid: (no, kind or "") for cid, no, kind in conn.execute(select(CF.c.id, CF.c.case_no, CF.c.kind))}
         self._reviews: dict[str, dict[str, tuple]] = {}
+        self._assignments: dict[str, tuple[str, str]] | None = None
 
     def reviews_of(self, reviewer_id: str) -> dict[str, tuple]:
         """The campaign's original reviews by this reviewer: case id → (id, status, revision, history_hash, seq)."""
@@ -115,6 +116,12 @@ class RowContext:
                  .where((RV.c.reviewer_id == reviewer_id) & (RV.c.is_final == False)))  # noqa: E712
             self._reviews[reviewer_id] = {cid: (rid, st, rev, h or "", seq or 0) for cid, rid, st, rev, h, seq in self.conn.execute(q)}
         return self._reviews[reviewer_id]
+
+    def assignment(self, assignment_id: str) -> tuple[str, str] | None:
+        if self._assignments is None:
+            self._assignments = {aid: (cid, rid) for aid, cid, rid in
+                                 self.conn.execute(select(ASG.c.id, ASG.c.case_id, ASG.c.reviewer_id))}
+        return self._assignments.get(assignment_id)
 
     def hash_at(self, review_id: str, seq: int) -> str:
         if seq <= 0:
@@ -199,6 +206,13 @@ def check_package_rows(ctx: RowContext, src: PackageReport, rows: dict[str, list
                 src.error = (f"{name}：{where(r)} 的修改记录第 {n} 条（{h[5]}，{who}）不是评查人员本人的操作，"
                              "组长的操作只能在评查活动中进行，数据包被改动过，不能合并")
                 return
+    # Assignments are the lead's: a package may only hold its own reviewer's, as issued.
+    for a in rows.get("assignment", []):
+        issued = ctx.assignment(a[0])
+        if a[2] != src.reviewer_id or (issued is not None and issued != (a[1], a[2])):
+            no = ctx.cases.get(a[1], (str(a[1])[:8],))[0]
+            src.error = (f"{name}：案卷 {no} 的分配记录被改动过（分配由组长在评查活动中决定，数据包不能带入），不能合并")
+            return
     meta = src.meta
     mac = package_mac(meta[META_SECRET], meta[META_ID], src.reviewer_id or "", meta.get("campaign_id", ""),
                       [r[:15] for r in reviews])

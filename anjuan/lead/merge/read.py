@@ -49,8 +49,10 @@ S_PKG = Table("mg_pkg", _STAGE, Column("pkg", Integer, primary_key=True), Column
 S_WIN = Table("mg_win", _STAGE, Column("pkg", Integer), Column("id", String(36)), Column("case_id", String(36)),
               Column("reviewer_id", String(36)), Column("revision", Integer), Column("updated_at", String),
               Column("old_id", String(36)), prefixes=["TEMPORARY"])
-STAGED = [("review", S_REVIEW), ("answer", S_ANSWER), ("answer_history", S_HISTORY)]
-STAGE_TABLES = [S_REVIEW, S_ANSWER, S_HISTORY, S_PKG, S_WIN]
+# Assignments are staged only to be checked (a package never brings assignments into the campaign).
+S_ASSIGN = _stage_table("mg_assignment", ASG)
+STAGED = [("review", S_REVIEW), ("answer", S_ANSWER), ("answer_history", S_HISTORY), ("assignment", S_ASSIGN)]
+STAGE_TABLES = [S_REVIEW, S_ANSWER, S_HISTORY, S_ASSIGN, S_PKG, S_WIN]
 # Built after staging (bulk index builds are faster than maintaining them row by row); CreateTable
 # does not emit a table's indexes, so each is created explicitly when its time comes.
 STAGE_INDEXES = [
@@ -242,7 +244,7 @@ def _read_package(src: PackageReport, camp: _Campaign) -> dict[str, list[tuple]]
 def _stage_portable(conn: Connection, sources: list[PackageReport], camp: _Campaign, check) -> None:
     """Read each package raw, run `check(src, rows)` on it (sets src.error) and stage the rows of the
     packages that pass, converted to the staging tables' types."""
-    for table in (S_REVIEW, S_ANSWER, S_HISTORY):
+    for _, table in STAGED:
         conn.execute(CreateTable(table))
     for src in sources:
         if src.error:
