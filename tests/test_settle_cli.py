@@ -94,6 +94,10 @@ def test_stale_settlement_goes_back_to_waiting_and_is_named_everywhere(world):
     db = open_database(c)
     try:
         assert FIRST in [x.case_no for x in list_conflicts(db)]
+        from anjuan.lead.dashboard import conflict_queue
+
+        queued = [e for e in conflict_queue(db, file_outcomes(db)) if e.case_no == FIRST]
+        assert queued and STALE_REASON in queued[0].reasons  # the dashboard's 待合议 list
         bulletin = load_bulletin(db)
         stale = [f for f in bulletin.open_files if f.case_no == FIRST]
         assert stale and STALE_REASON in stale[0].reasons

@@ -452,7 +452,8 @@ def _load_reviews(conn, reviewer_id: str, case_ids: list[str]) -> dict[str, _Rev
     for chunk in _chunks(case_ids):
         for rid, cid, status, revision in conn.execute(
                 select(rv.c.id, rv.c.case_id, rv.c.status, rv.c.revision)
-                .where((rv.c.reviewer_id == reviewer_id) & (rv.c.is_final == False) & rv.c.case_id.in_(chunk))):  # noqa: E712
+                .where((rv.c.reviewer_id == reviewer_id) & (rv.c.is_final == False) & rv.c.case_id.in_(chunk))  # noqa: E712
+                .with_for_update()):  # locked like every review write (no lost revision on PostgreSQL)
             reviews[cid] = by_id[rid] = _Review(rid, status, revision or 0)
     for chunk in _chunks(list(by_id)):
         for a in conn.execute(select(an).where(an.c.review_id.in_(chunk))):
