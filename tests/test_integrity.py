@@ -386,3 +386,45 @@ def test_a_package_filled_by_answers_import_merges(tmp_path):
     assert verify_target(str(a)).ok
     result = do_merge(c, [a])
     assert result.packages[0].reviews_new == 2 and result.packages[0].answers == 2 * len(items)
+
+
+def test_a_resealed_package_reusing_a_history_row_id_is_refused(world):
+    """An attacker who knows the algorithm and re-seals the package with its own secret still cannot
+    slip in a history row under an id the campaign holds for another row (here: one of 陈立新's)."""
+    from sqlalchemy import create_engine
+
+    from anjuan.integrity.chain import row_hash
+    from anjuan.integrity.seal import package_mac, raw_reviews
+
+    c, a = world / "c.db", world / "a.db"
+    do_merge(c, [a, world / "b.db"])
+    chen = reviewer_id(c, "陈立新")
+    con = sqlite3.connect(c)
+    stolen = con.execute("SELECT id FROM answer_history WHERE actor_id = ? LIMIT 1", (chen,)).fetchone()[0]
+    con.close()
+    con = sqlite3.connect(a)
+    rid, head, rev = con.execute(f"SELECT id, history_hash, revision FROM review WHERE id = {FIRST}").fetchone()
+    seq, actor = con.execute("SELECT max(seq), max(actor_id) FROM answer_history WHERE review_id = ?", (rid,)).fetchone()
+    row = {"id": stolen, "review_id": rid, "item_id": None, "actor_id": actor, "at": "2099-01-01T00:00:00.000000Z",
+           "action": "reopen", "old": '{"status": "submitted"}', "new": '{"status": "reopened"}', "reason": "自行修改",
+           "seq": seq + 1}
+    row["hash"] = row_hash(head, row)
+    with con:
+        con.execute("INSERT INTO answer_history (id, review_id, item_id, actor_id, at, action, old, new, reason, seq, hash) "
+                    "VALUES (:id, :review_id, :item_id, :actor_id, :at, :action, :old, :new, :reason, :seq, :hash)", row)
+        con.execute("UPDATE review SET status = 'reopened', submitted_at = NULL, revision = ?, history_hash = ? WHERE id = ?",
+                    (rev + 1, row["hash"], rid))
+        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    engine = create_engine(f"sqlite:///{a}")
+    with engine.connect() as sa:
+        mac = package_mac(meta["package_secret"], meta["package_id"], meta["package_reviewer_id"], meta["campaign_id"],
+                          raw_reviews(sa))
+    engine.dispose()
+    with con:
+        con.execute("UPDATE meta SET value = ? WHERE key = 'package_mac'", (mac,))
+    con.close()
+    before = file_state(c)
+    with pytest.raises(MergeRefused) as err:
+        do_merge(c, [a])
+    assert "a.db" in err.value.message and "编号相同但内容不同" in err.value.message
+    assert file_state(c) == before

@@ -80,6 +80,13 @@ def _validate(conn: Connection, sources: list[PackageReport], camp: _Campaign) -
     for idx, n in conn.execute(q):
         fail(idx, f"{by_index[idx].name} 中有 {n} 份评查记录与评查活动中已有记录编号相同但归属不同，数据包可能被改动过，不能合并")
 
+    # A history row id the campaign already holds with other content: rows are never rewritten.
+    q = (select(h.c.pkg, func.count()).join(HI, HI.c.id == h.c.id)
+         .where((HI.c.review_id != h.c.review_id) | (HI.c.seq != h.c.seq) | (HI.c.hash != h.c.hash))
+         .group_by(h.c.pkg))
+    for idx, n in conn.execute(q):
+        fail(idx, f"{by_index[idx].name} 中有 {n} 条修改记录与评查活动中已有记录编号相同但内容不同，数据包被改动过，不能合并")
+
     for idx, message in errors.items():
         by_index[idx].error = message
     if errors:
