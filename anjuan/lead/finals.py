@@ -104,8 +104,7 @@ def file_outcomes(db: Database, threshold: float = DEFAULT_THRESHOLD) -> dict[st
         for rid, item in s.execute(select(an.c.review_id, an.c.item_id).where(an.c.verdict == VETO)):
             vetoes.setdefault(rid, set()).add(item)
         originals: dict[str, list[ReviewSummary]] = {}
-        finals: dict[str, str] = {}
-        settled_from: dict[str, str | None] = {}
+        finals_of: dict[str, list[tuple[str, str | None]]] = {}
         versions: dict[str, dict[str, tuple[int, str]]] = {}
         q = (select(rv.c.id, rv.c.case_id, rv.c.reviewer_id, rw.c.name, rv.c.score, rv.c.grade,
                     rv.c.submitted_at, rv.c.is_final, rv.c.revision, rv.c.history_hash, rv.c.settled_from)
@@ -113,8 +112,7 @@ def file_outcomes(db: Database, threshold: float = DEFAULT_THRESHOLD) -> dict[st
              .where(rv.c.status == m.STATUS_SUBMITTED))
         for rid, cid, reviewer_id, name, score, grade, at, is_final, rev, head, settled in s.execute(q):
             if is_final:
-                finals[cid] = rid
-                settled_from[cid] = settled
+                finals_of.setdefault(cid, []).append((rid, settled))
                 continue
             versions.setdefault(cid, {})[rid] = (rev, head or "")
             originals.setdefault(cid, []).append(
@@ -122,9 +120,12 @@ def file_outcomes(db: Database, threshold: float = DEFAULT_THRESHOLD) -> dict[st
     out: dict[str, FileOutcome] = {}
     for cid in sampled:
         revs = tuple(sorted(originals.get(cid, []), key=lambda r: (r.submitted_at, r.review_id)))
-        stale = cid in finals and _stale(settled_from[cid], versions.get(cid, {}))
-        if cid in finals and not stale:
-            out[cid] = FileOutcome(cid, "final", finals[cid], revs, settled=True)
+        # A 合议 result counts while the originals it settled are unchanged (with several results,
+        # e.g. by two leads, one that is still current counts).
+        current = [rid for rid, settled in sorted(finals_of.get(cid, [])) if not _stale(settled, versions.get(cid, {}))]
+        stale = cid in finals_of and not current
+        if current:
+            out[cid] = FileOutcome(cid, "final", current[0], revs, settled=True)
             continue
         need = max(1, assigned.get(cid, 1))
         if len(revs) < need or not revs:
