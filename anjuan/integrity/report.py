@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 
 from anjuan.db import ROLE_PACKAGE, Database, database_role, open_database
+from anjuan.integrity.seal import REVIEW_FIELDS
 from anjuan.integrity.verify import (
     ANSWER_FIELDS,
     HISTORY_FIELDS,
-    REVIEW_FIELDS,
     REVIEWER_ACTIONS,
     check_review,
     flag,

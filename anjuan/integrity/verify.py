@@ -23,8 +23,6 @@ from anjuan.integrity.chain import row_hash
 from anjuan.review.reviewing import StoredAnswer, validate_stored
 from scoring import Standard, score_case
 
-REVIEW_FIELDS = ("id", "case_id", "reviewer_id", "is_final", "status", "revision", "score", "grade", "vetoed",
-                 "note", "created_at", "updated_at", "submitted_at", "history_hash", "settled_from")
 ANSWER_FIELDS = ("id", "review_id", "item_id", "verdict", "deducted", "option", "occurrences", "note", "page_ref",
                  "updated_at")
 HISTORY_FIELDS = ("id", "review_id", "item_id", "actor_id", "at", "action", "old", "new", "reason", "seq", "hash")

@@ -222,17 +222,36 @@ def check_package_rows(ctx: RowContext, src: PackageReport, rows: dict[str, list
             return
     meta = src.meta
     mac = package_mac(meta[META_SECRET], meta[META_ID], src.reviewer_id or "", meta.get("campaign_id", ""),
-                      [r[:15] for r in reviews])
+                      reviews)
     if mac != meta.get(META_MAC):
         src.error = f"{name} 的内容校验值不符：数据包在 anjuan 之外被改动过（评查记录表），不能合并"
 
 
+CHECK_FIELDS = {"review": None, "answer": None, "answer_history": None, "assignment": ("id", "case_id", "reviewer_id")}
+
+
+def check_fields(name: str) -> tuple[str, ...]:
+    """The columns, in order, that the row checks read from each package table (independent of the
+    order of the model's columns, so adding a column elsewhere cannot shift them)."""
+    from anjuan.integrity.seal import REVIEW_FIELDS
+    from anjuan.integrity.verify import ANSWER_FIELDS, HISTORY_FIELDS
+
+    return {"review": REVIEW_FIELDS, "answer": ANSWER_FIELDS, "answer_history": HISTORY_FIELDS}.get(name) \
+        or CHECK_FIELDS[name]
+
+
+def project(rows: list[tuple], names: list[str], name: str) -> list[tuple]:
+    """Rows read in `names` order, as the check_fields(name) tuples."""
+    idx = [names.index(f) for f in check_fields(name)]
+    return [tuple(r[i] for i in idx) for r in rows]
+
+
 def staged_rows(conn: Connection, index: int) -> dict[str, list[tuple]]:
-    """One package's staged rows as raw tuples in the package tables' column order."""
+    """One package's staged rows as raw tuples in check_fields order."""
     from .read import STAGED
 
     out = {}
     for name, stage in STAGED:
-        cols = ", ".join(c.name for c in stage.columns if c.name != "pkg")
+        cols = ", ".join(check_fields(name))
         out[name] = [tuple(r) for r in conn.exec_driver_sql(f"SELECT {cols} FROM {stage.name} WHERE pkg = {int(index)}")]
     return out

@@ -252,7 +252,10 @@ def _stage_portable(conn: Connection, sources: list[PackageReport], camp: _Campa
         rows = _read_package(src, camp)
         if rows is None:
             continue
-        check(src, rows)
+        from .check import project
+
+        check(src, {name: project(rows[name], [c.name for c in stage.columns if c.name != "pkg"], name)
+                    for name, stage in STAGED})
         if src.error:
             continue
         for name, stage in STAGED:
