@@ -76,8 +76,7 @@ def merge(campaign_db, packages, dry_run, as_json, skip_bad):
 @click.option("--reason", default="", help="合议或退回合议结果的理由（记入修改记录）。")
 @click.option("--lead", "lead_name", help="组长姓名（只有一名组长时可省略）。")
 def conflicts(campaign_db, threshold, as_json, reopen_case, settle_case, adopt, sheet, agency, reason, lead_name):
-    """列出两名评查人员意见不一致、需要组长合议的案卷（等次不同、分差过大或否决项认定不一致），
-    或在命令行合议、退回合议结果。
+    """列出待合议案卷（两人意见不一致：等次不同、分差过大或否决项认定不一致），或在命令行合议、退回合议结果。
 
     \b
     示例：anjuan conflicts 2024评查.db
