@@ -428,3 +428,14 @@ def test_a_resealed_package_reusing_a_history_row_id_is_refused(world):
         do_merge(c, [a])
     assert "a.db" in err.value.message and "编号相同但内容不同" in err.value.message
     assert file_state(c) == before
+
+
+def test_a_package_from_before_the_upgrade_is_refused_with_advice(world):
+    """Schema version 1 packages carry no secret (see README): refused, with what to do instead."""
+    a = sql(world / "a.db", "UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    before = file_state(world / "c.db")
+    with pytest.raises(MergeRefused) as err:
+        do_merge(world / "c.db", [a])
+    assert "由旧版本 anjuan 生成" in err.value.message and "anjuan pack" in err.value.message
+    assert "answers export" in err.value.message
+    assert file_state(world / "c.db") == before

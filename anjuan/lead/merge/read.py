@@ -131,6 +131,11 @@ def _check_facts(src: PackageReport, facts: dict | None, camp: _Campaign) -> Non
         src.error = f"{src.name} 不是评查人员数据包（类型为“{role}”）"
         return
     version = meta.get("schema_version", "0")
+    if version.isdigit() and int(version) < 2 <= m.SCHEMA_VERSION:
+        # Before version 2 packages carried no secret: nothing proves whom they were issued to.
+        src.error = (f"{src.name} 由旧版本 anjuan 生成（数据结构版本 {version}），没有签发凭据，不能合并；请组长用 anjuan pack "
+                     "重新生成数据包，评查人员已做的评查可用 anjuan answers export 从旧数据包导出、再导入新数据包")
+        return
     if version != str(m.SCHEMA_VERSION):
         src.error = (f"{src.name} 的数据结构版本（{version}）与本程序（{m.SCHEMA_VERSION}）不同，"
                      "请使用与生成数据包相同版本的 anjuan 合并")
