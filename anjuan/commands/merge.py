@@ -57,8 +57,9 @@ def merge(campaign_db, packages, dry_run, as_json, skip_bad):
     else:
         out.print(f"已合并 {len(result.merged)} 个数据包到 {result.campaign}。")
     if result.stale_settled:
-        out.print(f"[bold yellow]以下 {len(result.stale_settled)} 件案卷合议后原评查已变更，合议结果失效，已回到待合议，须重新合议：[/]"
-                  + "、".join(result.stale_settled), markup=True, highlight=False)
+        out.print(f"[bold yellow]以下 {len(result.stale_settled)} 件案卷合议后原评查已变更，合议结果失效，已回到待合议，须重新合议：[/]",
+                  markup=True)
+        out.print("、".join(result.stale_settled), markup=False, highlight=False)
     if result.conflicts:
         out.print(f"目前有 {result.conflicts} 件案卷两名评查人员意见不一致，需组长合议：anjuan conflicts {campaign_db}")
 
