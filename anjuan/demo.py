@@ -19,6 +19,7 @@ from scoring import DEDUCT, NA, PASS, VETO, AnswerInput, score_case
 from . import models as m
 from .campaign import campaign_info, init_campaign
 from .db import Database
+from .integrity import chain
 
 YEAR = 2024
 
@@ -197,11 +198,19 @@ def simulate_reviews(db: Database, reviewer_name: str, fraction: float, rng: ran
                                 "new": json.dumps({"verdict": verdict, "deducted": ded, "note": note, "page_ref": page}, ensure_ascii=False)})
             result = score_case(std, kind, inputs)
             stamp = m.now()
+            if submit:
+                history.append({"id": m.new_id(), "review_id": review_id, "item_id": None, "actor_id": rid, "at": stamp,
+                                "action": "submit", "old": json.dumps({"status": m.STATUS_DRAFT}),
+                                "new": json.dumps({"status": m.STATUS_SUBMITTED}), "reason": ""})
             reviews.append({"id": review_id, "case_id": case_id, "reviewer_id": rid, "is_final": False,
-                            "status": m.STATUS_SUBMITTED if submit else m.STATUS_DRAFT, "revision": len(inputs) + 1,
+                            "status": m.STATUS_SUBMITTED if submit else m.STATUS_DRAFT,
+                            "revision": len(inputs) + (1 if submit else 0),
                             "score": result.score, "grade": result.grade, "vetoed": result.vetoed, "note": "",
                             "created_at": stamp, "updated_at": stamp, "submitted_at": stamp if submit else None})
         if reviews:
+            heads = chain.link(s.connection(), history)
+            for r in reviews:
+                r["history_hash"] = heads.get(r["id"], "")
             s.execute(insert(m.Review.__table__), reviews)
             s.execute(insert(m.Answer.__table__), answers)
             s.execute(insert(m.AnswerHistory.__table__), history)

@@ -28,3 +28,15 @@ class WorkflowError(AnjuanError):
     """An action not allowed in the current state (e.g. editing a submitted review)."""
 
     title = "操作不允许"
+
+
+class StaleRevisionError(WorkflowError):
+    """A write based on a revision of a review that is no longer the current one (someone else
+    changed it in between): nothing was written; reload and redo."""
+
+    title = "内容已被修改"
+
+    def __init__(self, message: str, seen: int | None = None, current: int | None = None):
+        super().__init__(message)
+        self.seen = seen
+        self.current = current

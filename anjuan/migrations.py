@@ -16,4 +16,38 @@ def _v1(conn: Connection) -> None:
     """Version 1 is the first schema; nothing to change."""
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1}
+def _v2(conn: Connection) -> None:
+    """Integrity (issue 9): hash-chained history (answer_history.seq/hash, review.history_hash),
+    合议 tied to the originals it settled (review.settled_from), issued packages (package_issue).
+
+    Existing history rows get their chain computed here, per review in time order (insertion order
+    on ties). Packages made before this version carry no secret: merge refuses them with advice to
+    issue a new package (see README)."""
+    from sqlalchemy import Column, Integer, String, Text, inspect
+
+    from anjuan import models as m
+    from anjuan.integrity.chain import rechain_all
+
+    def add(table: str, column: Column) -> None:
+        if column.name in {c["name"] for c in inspect(conn).get_columns(table)}:
+            return
+        ddl = column.type.compile(dialect=conn.dialect)
+        default = " NOT NULL DEFAULT ''" if column.name in ("hash", "history_hash") else ""
+        conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column.name} {ddl}{default}")
+
+    add("answer_history", Column("seq", Integer))
+    add("answer_history", Column("hash", String(64)))
+    add("review", Column("history_hash", String(64)))
+    add("review", Column("settled_from", Text))
+    m.PackageIssue.__table__.create(conn, checkfirst=True)
+    if conn.dialect.name == "sqlite":
+        from anjuan.sqlite import insertion_order
+
+        order = insertion_order()
+    else:
+        order = m.AnswerHistory.__table__.c.id
+    rechain_all(conn, order)
+    conn.exec_driver_sql("CREATE UNIQUE INDEX IF NOT EXISTS uq_answer_history_chain ON answer_history (review_id, seq)")
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1, 2: _v2}

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 ROLE_LEAD = "lead"
 ROLE_REVIEWER = "reviewer"
@@ -141,6 +141,10 @@ class Review(SQLModel, table=True):
     created_at: str = Field(default_factory=now)
     updated_at: str = Field(default_factory=now)
     submitted_at: str | None = None
+    # Head of this review's hash-chained history (anjuan.integrity.chain); "" while it has none.
+    history_hash: str = Field(default="", max_length=64)
+    # A settled result (is_final): the originals it settled, as JSON {review id: [revision, history_hash]}.
+    settled_from: str | None = None
 
 
 class Answer(SQLModel, table=True):
@@ -163,7 +167,8 @@ class AnswerHistory(SQLModel, table=True):
     """Append-only log of every change to an answer or a review's status (who, when, old, new)."""
 
     __tablename__ = "answer_history"
-    __table_args__ = (Index("ix_answer_history_review", "review_id", "at"),)
+    __table_args__ = (Index("ix_answer_history_review", "review_id", "at"),
+                      UniqueConstraint("review_id", "seq", name="uq_answer_history_chain"))
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     review_id: str = Field(max_length=36)
     item_id: str | None = None
@@ -173,6 +178,23 @@ class AnswerHistory(SQLModel, table=True):
     old: str | None = None
     new: str | None = None
     reason: str = ""
+    # Position in the review's history (1, 2, …) and sha256 chained to the previous row's hash.
+    seq: int | None = None
+    hash: str = Field(default="", max_length=64)
+
+
+class PackageIssue(SQLModel, table=True):
+    """A reviewer package issued by `anjuan pack` (campaign side only: packages never hold this table's rows).
+
+    The package carries its id and secret in its meta rows; merge accepts it only if the secret and
+    the HMAC over its content match the row recorded here for the reviewer it claims."""
+
+    __tablename__ = "package_issue"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    reviewer_id: str = Field(foreign_key="reviewer.id", max_length=36, index=True)
+    issued_at: str = Field(default_factory=now)
+    secret: str = Field(max_length=64)
+    file_name: str = ""
 
 
 class MergeLog(SQLModel, table=True):

@@ -267,4 +267,4 @@ def test_cli_reopens_a_settled_result(template, tmp_path):
     assert reasons == ["补充材料后重新合议"]
     db.close()
     r = run("conflicts", "c.db", "--reopen", "没有这个案号", "--reason", "x", cwd=tmp_path)
-    assert r.returncode == 1 and "没有已作出的合议结果" in r.stderr
+    assert r.returncode == 1 and "找不到案号为“没有这个案号”的案卷" in r.stderr

@@ -315,7 +315,7 @@ REFUSALS = {
     "other_campaign": (None, "属于另一项评查活动"),
     "other_standard": (_wrong_standard, "评查标准与本次评查活动不同"),
     "unassigned_file": (_unassigned, "未分配给“王敏”"),
-    "reviews_of_someone_else": (_other_reviewer, "属于其他人员（王敏）"),
+    "reviews_of_someone_else": (_other_reviewer, "冒用他人身份"),
     "orphan_answers": (_orphan_answers, "不属于数据包中的任何评查记录"),
 }
 

@@ -56,6 +56,10 @@ def merge(campaign_db, packages, dry_run, as_json, skip_bad):
         out.print("试运行：以上为将要合并的内容，评查活动数据库未作任何改动。去掉 --dry-run 即正式合并。")
     else:
         out.print(f"已合并 {len(result.merged)} 个数据包到 {result.campaign}。")
+    if result.stale_settled:
+        out.print(f"[bold yellow]以下 {len(result.stale_settled)} 件案卷合议后原评查已变更，合议结果失效，已回到待合议，须重新合议：[/]",
+                  markup=True)
+        out.print("、".join(result.stale_settled), markup=False, highlight=False)
     if result.conflicts:
         out.print(f"目前有 {result.conflicts} 件案卷两名评查人员意见不一致，需组长合议：anjuan conflicts {campaign_db}")
 
@@ -65,16 +69,38 @@ def merge(campaign_db, packages, dry_run, as_json, skip_bad):
 @click.option("--threshold", type=float, default=5.0, show_default=True, help="两人得分相差超过此分数即视为不一致。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @click.option("--reopen", "reopen_case", metavar="案号", help="退回该案卷已作出的合议结果，使其回到待合议（须同时用 --reason 说明理由）。")
-@click.option("--reason", default="", help="退回合议结果的理由（记入修改记录）。")
+@click.option("--settle", "settle_case", metavar="案号", help="合议该案卷：与 --adopt 一起使用，整体采纳一名评查人员的意见（须用 --reason 说明理由）。")
+@click.option("--adopt", type=click.Choice(["a", "b"]), help="与 --settle 一起使用：a 采纳先提交的评查人员的意见，b 采纳后提交的（见 anjuan conflicts 列表）。")
+@click.option("--sheet", "sheet", type=click.Path(dir_okay=False), metavar="合议表.csv",
+              help="按合议表（与 anjuan answers 相同格式：案号、执法机关、条目编号、结论、扣分、问题描述、卷内页码）合议表中的全部案卷，全部成功或全部不写入。")
+@click.option("--agency", default=None, metavar="执法机关", help="案号在多个执法机关重复时，指定执法机关（用于 --settle、--reopen）。")
+@click.option("--reason", default="", help="合议或退回合议结果的理由（记入修改记录）。")
 @click.option("--lead", "lead_name", help="组长姓名（只有一名组长时可省略）。")
-def conflicts(campaign_db, threshold, as_json, reopen_case, reason, lead_name):
-    """列出两名评查人员意见不一致、需要组长合议的案卷（等次不同、分差过大或否决项认定不一致）。
+def conflicts(campaign_db, threshold, as_json, reopen_case, settle_case, adopt, sheet, agency, reason, lead_name):
+    """列出待合议案卷（两人意见不一致：等次不同、分差过大或否决项认定不一致），或在命令行合议、退回合议结果。
 
     \b
     示例：anjuan conflicts 2024评查.db
           anjuan conflicts 2024评查.db --threshold 3 --json
-          anjuan conflicts 2024评查.db --reopen "安市监罚〔2024〕41号" --reason "补充材料后重新合议"
+          anjuan conflicts 2024评查.db --settle "安市监罚〔2024〕41号" --adopt a --reason "经合议采纳王敏意见"
+          anjuan conflicts 2024评查.db --sheet 合议结果.csv --reason "2024年6月3日合议会议纪要"
+          anjuan conflicts 2024评查.db --reopen "安市监罚〔2024〕41号" --agency 县市场监督管理局 --reason "补充材料后重新合议"
     """
+    from ..errors import WorkflowError
+
+    if settle_case and not adopt:
+        raise WorkflowError("用 --settle 合议时须用 --adopt a 或 --adopt b 指定采纳哪一方的意见；逐条目合议请用 --sheet 合议表")
+    if adopt and not settle_case:
+        raise WorkflowError("--adopt 须与 --settle 案号 一起使用")
+    if settle_case or sheet or reopen_case:
+        if sum(bool(x) for x in (settle_case, sheet, reopen_case)) > 1:
+            raise WorkflowError("--settle、--sheet、--reopen 每次只能用其中一个")
+        if not (reason or "").strip():
+            what = "退回合议结果" if reopen_case else "合议"
+            raise WorkflowError(f"{what}须说明理由：请加 --reason \"理由\"（记入修改记录）")
+    if settle_case or sheet:
+        _settle_cli(campaign_db, settle_case, adopt, sheet, agency, reason, lead_name)
+        return
     from anjuan.lead.conflicts import list_conflicts
 
     from ..db import open_database
@@ -82,7 +108,7 @@ def conflicts(campaign_db, threshold, as_json, reopen_case, reason, lead_name):
     db = open_database(campaign_db)
     if reopen_case:
         try:
-            case_no = _reopen_settled(db, reopen_case, reason, lead_name)
+            case_no = _reopen_settled(db, reopen_case, reason, lead_name, agency)
         finally:
             db.close()
         console().print(f"已退回 {case_no} 的合议结果，该卷回到待合议，请组长重新合议。", markup=False)
@@ -109,26 +135,63 @@ def conflicts(campaign_db, threshold, as_json, reopen_case, reason, lead_name):
     out.print(f"\n合议：anjuan review {campaign_db} --reviewer 组长姓名")
 
 
-def _reopen_settled(db, case_no: str, reason: str, lead_name: str | None) -> str:
-    """Send a settled file back to the 合议 queue (the final review is reopened, with the reason)."""
-    from sqlalchemy import select
-
-    from anjuan.review.reviewing import reopen_review, resolve_reviewer
+def _lead(db, lead_name: str | None):
+    from anjuan.review.reviewing import resolve_reviewer
 
     from .. import models as m
-    from ..errors import AnjuanError, WorkflowError
+    from ..errors import WorkflowError
 
     lead = resolve_reviewer(db, lead_name)
     if lead.role != m.ROLE_LEAD:
-        raise WorkflowError(f"“{lead.name}”不是组长，不能退回合议结果")
+        raise WorkflowError(f"“{lead.name}”不是组长，只有组长可以合议或退回合议结果")
+    return lead
+
+
+def _settle_cli(campaign_db, case_no, adopt, sheet, agency, reason, lead_name) -> None:
+    from anjuan.lead.conflicts import (
+        SOURCE_A,
+        SOURCE_B,
+        SettlePlan,
+        find_case,
+        plans_from_sheet,
+        settle_many,
+    )
+
+    from ..db import open_database
+
+    db = open_database(campaign_db)
+    try:
+        lead = _lead(db, lead_name)
+        if sheet:
+            plans = plans_from_sheet(db, sheet)
+        else:
+            cid, no, agency_name = find_case(db, case_no, agency)
+            plans = [SettlePlan(cid, f"{no}（{agency_name}）", SOURCE_A if adopt == "a" else SOURCE_B)]
+        results = settle_many(db, lead.id, plans, reason)
+    finally:
+        db.close()
+    out = console()
+    out.print(f"已合议 {len(results)} 件案卷：", markup=False)
+    for p, r in zip(plans, results, strict=True):
+        out.print(f"  {p.label}：{r.score:.2f} 分，{r.grade}", markup=False)
+
+
+def _reopen_settled(db, case_no: str, reason: str, lead_name: str | None, agency: str | None = None) -> str:
+    """Send a settled file back to the 合议 queue (the final review is reopened, with the reason)."""
+    from sqlalchemy import select
+
+    from anjuan.lead.conflicts import find_case
+    from anjuan.review.reviewing import reopen_review
+
+    from .. import models as m
+    from ..errors import AnjuanError
+
+    lead = _lead(db, lead_name)
+    cid, no, agency_name = find_case(db, case_no, agency)
     with db.read_session() as s:
-        finals = s.execute(
-            select(m.Review.id, m.CaseFile.case_no).join(m.CaseFile, m.CaseFile.id == m.Review.case_id)
-            .where((m.CaseFile.case_no == case_no.strip()) & (m.Review.is_final == True)  # noqa: E712
-                   & (m.Review.status == m.STATUS_SUBMITTED))).all()
+        finals = s.execute(select(m.Review.id).where((m.Review.case_id == cid) & (m.Review.is_final == True)  # noqa: E712
+                                                     & (m.Review.status == m.STATUS_SUBMITTED))).all()
     if not finals:
-        raise AnjuanError(f"案卷 {case_no} 没有已作出的合议结果")
-    if len(finals) > 1:
-        raise AnjuanError(f"有多个执法机关的案卷案号均为 {case_no}，请在组长总览中操作")
+        raise AnjuanError(f"案卷 {no}（{agency_name}）没有已作出的合议结果")
     reopen_review(db, finals[0][0], lead.id, reason)
-    return finals[0][1]
+    return no

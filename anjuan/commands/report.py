@@ -159,6 +159,10 @@ def report(campaign_db, outdir, formats, public, deadline, templates_dir, thresh
         line += f"；平均分 {w.score(data.overall.mean)}，合格率 {w.pct(data.overall.pass_rate)}"
     out.print(line + "。")
     out.print(f"整改期限：{w.cn_date(data.deadline)}" + ("（未指定 --deadline，按生成之日起 30 日计）" if data.deadline_is_default else ""))
+    stale = [f"{o.case_no}（{o.agency}）" for o in data.open_files if "原评查已变更" in o.reasons]
+    if stale:
+        out.print(f"以下 {len(stale)} 件案卷合议后原评查已变更，合议结果失效，未计入统计，须重新合议：{'、'.join(stale)}",
+                  markup=False, highlight=False)
     if s.conflicts or s.pending:
         out.print("提示：待合议和未完成的案卷未计入统计，文件标注为“草稿”；完成后请重新生成通报（加 --final 出具正式通报）。")
 

@@ -225,6 +225,10 @@ def status(campaign_db, as_json):
     if package_of:
         out.print(f"[yellow]这是评查人员“{package_of}”的离线数据包，只含分配给他的案卷；全局进度请看评查活动数据库。[/]")
     out.print(t1)
+    if st.stale_settled:
+        out.print(f"[bold yellow]以下 {len(st.stale_settled)} 件案卷合议后原评查已变更，合议结果失效，已回到待合议：[/]",
+                  markup=True)
+        out.print("、".join(st.stale_settled), markup=False, highlight=False)
     out.print(t2)
     if extra is not None:
         out.print(extra.get("text", ""))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import case, func, select
 
@@ -39,9 +39,12 @@ class ReviewerStatus:
 class CampaignStatus:
     agencies: list[AgencyStatus]
     reviewers: list[ReviewerStatus]
+    # Files whose 合议 result went stale (an original changed after it): "案号（执法机关）", back in 待合议.
+    stale_settled: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        return {"agencies": [asdict(a) for a in self.agencies], "reviewers": [asdict(r) for r in self.reviewers]}
+        return {"agencies": [asdict(a) for a in self.agencies], "reviewers": [asdict(r) for r in self.reviewers],
+                "stale_settled": self.stale_settled}
 
 
 def campaign_status(db: Database) -> CampaignStatus:
@@ -85,11 +88,12 @@ def campaign_status(db: Database) -> CampaignStatus:
                 r = reviewers[rid]
                 r.draft, r.submitted = int(d or 0), int(sub or 0)
                 r.mean_score = round(float(mean), 2) if mean is not None else None
-    _add_finals(db, agencies)
-    return CampaignStatus(list(agencies.values()), list(reviewers.values()))
+    stale: list[str] = []
+    _add_finals(db, agencies, stale)
+    return CampaignStatus(list(agencies.values()), list(reviewers.values()), stale)
 
 
-def _add_finals(db: Database, agencies: dict[str, AgencyStatus]) -> None:
+def _add_finals(db: Database, agencies: dict[str, AgencyStatus], stale: list[str]) -> None:
     """File-level figures on the bulletin's basis: final results and files waiting for 合议."""
     from anjuan.lead.finals import file_outcomes
 
@@ -101,6 +105,12 @@ def _add_finals(db: Database, agencies: dict[str, AgencyStatus]) -> None:
             .join(ag, ag.c.id == cf.c.agency_id))).all())
         scores = dict(s.execute(select(rv.c.id, rv.c.score).where(rv.c.status == m.STATUS_SUBMITTED)).all())
     finals: dict[str, list[float]] = {}
+    stale_ids = [cid for cid, o in outcomes.items() if o.stale]
+    if stale_ids:
+        with db.read_session() as s:
+            named = s.execute(select(cf.c.case_no, ag.c.name).select_from(cf.join(ag, ag.c.id == cf.c.agency_id))
+                              .where(cf.c.id.in_(stale_ids))).all()
+        stale.extend(f"{no}（{agency}）" for no, agency in sorted(named, key=lambda r: (r[1], r[0])))
     for cid, o in outcomes.items():
         a = agencies.get(agency_of.get(cid, ""))
         if a is None:

@@ -52,6 +52,8 @@ from anjuan import models as m
 from anjuan.campaign import campaign_info
 from anjuan.db import ROLE_PACKAGE, Database, database_role
 from anjuan.errors import AnjuanError, InputError
+from anjuan.integrity import chain
+from anjuan.integrity.seal import seal
 from anjuan.review.reviewing import STATUS_LABELS, StoredAnswer, resolve_reviewer, validate_answer
 from anjuan.tables import column_letter
 from scoring import DEDUCT, NA, PASS, VERDICTS, VETO, Standard, score_case
@@ -450,7 +452,8 @@ def _load_reviews(conn, reviewer_id: str, case_ids: list[str]) -> dict[str, _Rev
     for chunk in _chunks(case_ids):
         for rid, cid, status, revision in conn.execute(
                 select(rv.c.id, rv.c.case_id, rv.c.status, rv.c.revision)
-                .where((rv.c.reviewer_id == reviewer_id) & (rv.c.is_final == False) & rv.c.case_id.in_(chunk))):  # noqa: E712
+                .where((rv.c.reviewer_id == reviewer_id) & (rv.c.is_final == False) & rv.c.case_id.in_(chunk))  # noqa: E712
+                .with_for_update()):  # locked like every review write (no lost revision on PostgreSQL)
             reviews[cid] = by_id[rid] = _Review(rid, status, revision or 0)
     for chunk in _chunks(list(by_id)):
         for a in conn.execute(select(an).where(an.c.review_id.in_(chunk))):
@@ -741,12 +744,18 @@ def _write(conn, std: Standard, actor_id: str, cases: dict[str, _Case], reviews:
         conn.execute(update(an).where(an.c.id == bindparam("b_id"))
                      .values({c: bindparam(f"b_{c}") for c in cols}), answer_updates)
     if history:
+        # Hash-chained like every history row (anjuan.integrity.chain); heads stored below.
+        heads = chain.link(conn, history)
         conn.execute(insert(hist), history)
     cols = ("status", "revision", "score", "grade", "vetoed", "updated_at")
     for rows, extra in ((review_updates, ()), (review_submits, ("submitted_at",))):
         if rows:
             conn.execute(update(rv).where(rv.c.id == bindparam("b_id"))
                          .values({c: bindparam(f"b_{c}") for c in cols + extra}), rows)
+    if history:
+        conn.execute(update(rv).where(rv.c.id == bindparam("b_id")).values(history_hash=bindparam("b_h")),
+                     [{"b_id": k, "b_h": v} for k, v in heads.items()])
+    seal(conn)
 
 
 __all__ = [

@@ -2,7 +2,9 @@
 
 A package carries the campaign, the standard, the reviewer, their assigned files and their own
 work so far (reviews, answers, history) — nothing of other reviewers. Meta rows record which
-campaign and reviewer it was issued for, so a merge can check it comes back from the right person.
+campaign and reviewer it was issued for, the package id and its secret; the campaign records the
+same id, reviewer and secret (package_issue), so a merge can check the package comes back from the
+person it was issued to and was not edited outside anjuan (anjuan.integrity.seal).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from anjuan import models as m
 from anjuan.campaign import campaign_info
 from anjuan.db import ROLE_CAMPAIGN, ROLE_PACKAGE, Database, create_database, database_role
 from anjuan.errors import WorkflowError
+from anjuan.integrity.seal import META_ID, META_SECRET, new_secret, seal
 from anjuan.review.reviewing import resolve_reviewer
 
 
@@ -53,9 +56,12 @@ def pack(db: Database, reviewer_name: str, out: str | Path) -> PackResult:
                 raise WorkflowError(f"“{reviewer.name}”是组长，不参加案卷分配，没有需要打包的案卷；组长直接用 anjuan review 打开评查活动数据库")
             raise WorkflowError(f"“{reviewer.name}”还没有分配案卷，请先运行 anjuan assign")
     target = create_database(out, ROLE_PACKAGE)
+    issue = m.PackageIssue(reviewer_id=rid, secret=new_secret(), file_name=Path(out).name)
     try:
         with db.session() as src, target.session() as dst:
             dst.execute(insert(t["meta"]), [
+                {"key": META_ID, "value": issue.id},
+                {"key": META_SECRET, "value": issue.secret},
                 {"key": "package_reviewer_id", "value": rid},
                 {"key": "package_reviewer_name", "value": reviewer.name},
                 {"key": "package_campaign_id", "value": info.id},
@@ -77,6 +83,9 @@ def pack(db: Database, reviewer_name: str, out: str | Path) -> PackResult:
             review_ids = select(rv.c.id).where(own)
             n_answers = _copy(src, dst, an, an.c.review_id.in_(review_ids))
             _copy(src, dst, hist, hist.c.review_id.in_(review_ids))
+            seal(dst.connection())
+            # Recorded in the campaign in the same transaction that reads what the package holds.
+            src.add(issue)
     except BaseException:
         target.engine.dispose()
         _remove_db(Path(out))

@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 from anjuan import models as m
 from anjuan.campaign import campaign_info
 from anjuan.db import ROLE_PACKAGE, Database
-from anjuan.errors import AnjuanError, InputError, WorkflowError
+from anjuan.errors import AnjuanError, InputError, StaleRevisionError, WorkflowError
+from anjuan.integrity import chain
+from anjuan.integrity.seal import seal
 from scoring import DEDUCT, NA, PASS, VERDICTS, VETO, AnswerInput, CaseScore, Standard, score_case
 
 STATUS_LABELS = {
@@ -194,6 +196,7 @@ def open_review(db: Database, case_id: str, reviewer_id: str) -> ReviewState:
             review = m.Review(case_id=case_id, reviewer_id=reviewer_id)
             s.add(review)
             s.flush()
+            seal(s.connection())
         return _state(s, std, review, _case_kind(s, case_id))
 
 
@@ -223,32 +226,80 @@ def validate_answer(std: Standard, kind: str, item_id: str, verdict: str, deduct
     return None
 
 
-def _bump(s: Session, std: Standard, review: m.Review, kind: str) -> ReviewState:
+def validate_stored(std: Standard, kind: str, a: StoredAnswer) -> str | None:
+    """Why this stored answer row is not one anjuan would have written, or None if it is: the rules
+    of validate_answer plus how save_answer normalises a row (types, 扣分 of 符合/不适用/否决, 次数)."""
+    if not isinstance(a.item_id, str) or not a.item_id:
+        return "条目编号无效"
+    if not isinstance(a.verdict, str):
+        return f"结论“{a.verdict}”无效，应为 符合/扣分/不适用/否决 之一"
+    if isinstance(a.deducted, bool) or not isinstance(a.deducted, (int, float)):
+        return f"扣分“{a.deducted}”不是数字"
+    problem = validate_answer(std, kind, a.item_id, a.verdict, float(a.deducted))
+    if problem:
+        return problem
+    item = std.item(a.item_id)
+    if isinstance(a.occurrences, bool) or not isinstance(a.occurrences, int) or a.occurrences < 1:
+        return f"条目 {a.item_id} 的次数“{a.occurrences}”无效，应为不小于 1 的整数"
+    if a.option is not None and (isinstance(a.option, bool) or not isinstance(a.option, int)
+                                 or not 1 <= a.option <= len(item.deductions)):
+        return f"条目 {a.item_id} 的扣分情形“{a.option}”无效"
+    if a.verdict in (PASS, NA) and (a.deducted != 0 or a.option is not None or a.occurrences != 1):
+        return f"条目 {a.item_id} 结论为“{a.verdict}”，不应有扣分"
+    if a.verdict == VETO and abs(a.deducted - item.points) > 1e-9:
+        return f"条目 {a.item_id} 为否决，扣分应为该条目分值 {item.points:g}"
+    if not isinstance(a.note, str) or not isinstance(a.page_ref, str):
+        return f"条目 {a.item_id} 的说明或页码不是文字"
+    return None
+
+
+def _bump(s: Session, std: Standard, review: m.Review, kind: str, history: list[dict]) -> ReviewState:
+    """Append the change's history rows (hash-chained), bump the revision, rescore and re-seal a
+    package, all in the caller's transaction (which holds the review row's lock)."""
+    review.history_hash = chain.append(s.connection(), history, set_heads=False)[review.id]
     review.revision += 1
     review.updated_at = m.now()
+    s.flush()
     state = _state(s, std, review, kind)
     review.score = state.result.score
     review.grade = state.result.grade
     review.vetoed = state.result.vetoed
     s.add(review)
+    s.flush()
+    seal(s.connection())
     return ReviewState(state.review_id, state.case_id, state.reviewer_id, review.status,
                        review.revision, state.answers, state.result)
 
 
-def _editable_review(s: Session, review_id: str) -> m.Review:
-    review = s.get(m.Review, review_id)
+def _locked_review(s: Session, review_id: str, revision: int | None) -> m.Review:
+    """The review row, locked for this transaction (SELECT … FOR UPDATE on PostgreSQL; SQLite's
+    BEGIN IMMEDIATE already serialises writers), checked against the revision the writer saw."""
+    review = s.get(m.Review, review_id, with_for_update=True)
     if review is None:
         raise WorkflowError("评查记录不存在")
+    if revision is not None and review.revision != revision:
+        raise StaleRevisionError(
+            f"该评查记录已被修改（您看到的是第 {revision} 版，现为第 {review.revision} 版），本次操作未保存；"
+            "已重新载入最新内容，请核对后重新操作", revision, review.revision)
+    return review
+
+
+def _editable_review(s: Session, review_id: str, revision: int | None = None) -> m.Review:
+    review = _locked_review(s, review_id, revision)
     if review.status == m.STATUS_SUBMITTED:
         raise WorkflowError("该案卷已提交，不能修改；如需修改请先退回（重新打开）并说明理由")
     return review
 
 
-def save_answer(db: Database, review_id: str, actor_id: str, answer: StoredAnswer) -> ReviewState:
-    """Record one item's answer (insert or change) with a history row; returns the new state."""
+def save_answer(db: Database, review_id: str, actor_id: str, answer: StoredAnswer,
+                revision: int | None = None) -> ReviewState:
+    """Record one item's answer (insert or change) with a history row; returns the new state.
+
+    `revision` is the revision the writer last saw; if the review has changed since, nothing is
+    written and StaleRevisionError is raised."""
     std = campaign_info(db).standard
     with db.session() as s:
-        review = _editable_review(s, review_id)
+        review = _editable_review(s, review_id, revision)
         kind = _case_kind(s, review.case_id)
         deducted = answer.deducted if answer.verdict == DEDUCT else (std.item(answer.item_id).points if answer.verdict == VETO and std.has_item(answer.item_id) else 0.0)
         problem = validate_answer(std, kind, answer.item_id, answer.verdict, deducted)
@@ -257,8 +308,11 @@ def save_answer(db: Database, review_id: str, actor_id: str, answer: StoredAnswe
         if answer.verdict in (PASS, NA):
             answer = StoredAnswer(answer.item_id, answer.verdict, 0.0, None, 1, answer.note, answer.page_ref)
         else:
-            answer = StoredAnswer(answer.item_id, answer.verdict, deducted, answer.option,
+            answer = StoredAnswer(answer.item_id, answer.verdict, float(deducted), answer.option,
                                   max(1, answer.occurrences), answer.note, answer.page_ref)
+        problem = validate_stored(std, kind, answer)
+        if problem:
+            raise InputError(problem)
         row = s.scalars(select(m.Answer).where((m.Answer.review_id == review_id) & (m.Answer.item_id == answer.item_id))).first()
         old = None
         if row is None:
@@ -271,36 +325,32 @@ def save_answer(db: Database, review_id: str, actor_id: str, answer: StoredAnswe
         row.occurrences, row.note, row.page_ref = answer.occurrences, answer.note, answer.page_ref
         row.updated_at = m.now()
         s.add(row)
-        s.add(m.AnswerHistory(review_id=review_id, item_id=answer.item_id, actor_id=actor_id, action="answer",
-                              old=old.to_json() if old else None, new=answer.to_json()))
-        if review.status == m.STATUS_DRAFT and review.revision == 0:
-            review.created_at = review.created_at or m.now()
         s.flush()
-        return _bump(s, std, review, kind)
+        return _bump(s, std, review, kind, [dict(review_id=review_id, item_id=answer.item_id, actor_id=actor_id,
+                                                 action="answer", old=old.to_json() if old else None, new=answer.to_json())])
 
 
-def clear_answer(db: Database, review_id: str, actor_id: str, item_id: str) -> ReviewState:
+def clear_answer(db: Database, review_id: str, actor_id: str, item_id: str, revision: int | None = None) -> ReviewState:
     """Take an answer back (the item becomes unanswered again), keeping the history."""
     std = campaign_info(db).standard
     with db.session() as s:
-        review = _editable_review(s, review_id)
+        review = _editable_review(s, review_id, revision)
         kind = _case_kind(s, review.case_id)
         row = s.scalars(select(m.Answer).where((m.Answer.review_id == review_id) & (m.Answer.item_id == item_id))).first()
         if row is None:
             return _state(s, std, review, kind)
         old = StoredAnswer(row.item_id, row.verdict, row.deducted, row.option, row.occurrences, row.note, row.page_ref)
         s.delete(row)
-        s.add(m.AnswerHistory(review_id=review_id, item_id=item_id, actor_id=actor_id, action="clear",
-                              old=old.to_json(), new=None))
         s.flush()
-        return _bump(s, std, review, kind)
+        return _bump(s, std, review, kind, [dict(review_id=review_id, item_id=item_id, actor_id=actor_id, action="clear",
+                                                 old=old.to_json(), new=None)])
 
 
-def submit_review(db: Database, review_id: str, actor_id: str) -> ReviewState:
+def submit_review(db: Database, review_id: str, actor_id: str, revision: int | None = None) -> ReviewState:
     """Submit a review; every applicable item must be answered. It becomes read-only."""
     std = campaign_info(db).standard
     with db.session() as s:
-        review = _editable_review(s, review_id)
+        review = _editable_review(s, review_id, revision)
         kind = _case_kind(s, review.case_id)
         state = _state(s, std, review, kind)
         if state.result.unanswered:
@@ -309,32 +359,31 @@ def submit_review(db: Database, review_id: str, actor_id: str) -> ReviewState:
         old_status = review.status
         review.status = m.STATUS_SUBMITTED
         review.submitted_at = m.now()
-        s.add(m.AnswerHistory(review_id=review_id, item_id=None, actor_id=actor_id, action="submit",
-                              old=json.dumps({"status": old_status}), new=json.dumps({"status": m.STATUS_SUBMITTED})))
-        return _bump(s, std, review, kind)
+        return _bump(s, std, review, kind, [dict(review_id=review_id, item_id=None, actor_id=actor_id, action="submit",
+                                                 old=json.dumps({"status": old_status}),
+                                                 new=json.dumps({"status": m.STATUS_SUBMITTED}))])
 
 
-def reopen_review(db: Database, review_id: str, actor_id: str, reason: str) -> ReviewState:
+def reopen_review(db: Database, review_id: str, actor_id: str, reason: str, revision: int | None = None) -> ReviewState:
     """Reopen a submitted review for changes; the reason is kept in the history."""
     if not reason or not reason.strip():
         raise WorkflowError("退回重评须填写理由")
     std = campaign_info(db).standard
     with db.session() as s:
-        review = s.get(m.Review, review_id)
-        if review is None or review.status != m.STATUS_SUBMITTED:
+        review = _locked_review(s, review_id, revision)
+        if review.status != m.STATUS_SUBMITTED:
             raise WorkflowError("只有已提交的案卷才能退回重评")
         kind = _case_kind(s, review.case_id)
         review.status = m.STATUS_REOPENED
         review.submitted_at = None
-        s.add(m.AnswerHistory(review_id=review_id, item_id=None, actor_id=actor_id, action="reopen",
-                              old=json.dumps({"status": m.STATUS_SUBMITTED}), new=json.dumps({"status": m.STATUS_REOPENED}),
-                              reason=reason.strip()))
-        return _bump(s, std, review, kind)
+        return _bump(s, std, review, kind, [dict(review_id=review_id, item_id=None, actor_id=actor_id, action="reopen",
+                                                 old=json.dumps({"status": m.STATUS_SUBMITTED}),
+                                                 new=json.dumps({"status": m.STATUS_REOPENED}), reason=reason.strip())])
 
 
 def history(db: Database, review_id: str) -> list[m.AnswerHistory]:
     with db.read_session() as s:
-        return list(s.scalars(select(m.AnswerHistory).where(m.AnswerHistory.review_id == review_id).order_by(m.AnswerHistory.at)))
+        return list(s.scalars(select(m.AnswerHistory).where(m.AnswerHistory.review_id == review_id).order_by(m.AnswerHistory.seq, m.AnswerHistory.at)))
 
 
 def progress(db: Database, reviewer_id: str) -> tuple[int, int]:
@@ -349,5 +398,5 @@ def progress(db: Database, reviewer_id: str) -> tuple[int, int]:
 __all__ = [
     "CaseDetail", "CaseRow", "ReviewState", "StoredAnswer", "case_detail", "clear_answer", "history",
     "list_assigned", "open_review", "progress", "reopen_review", "resolve_reviewer", "review_state",
-    "reviewer_names", "save_answer", "submit_review", "validate_answer",
+    "reviewer_names", "save_answer", "submit_review", "validate_answer", "validate_stored",
 ]

@@ -59,3 +59,10 @@ def is_sqlite_file(path: Path) -> bool:
             return fh.read(16) == b"SQLite format 3\x00"
     except OSError:
         return False
+
+
+def insertion_order():
+    """An ORDER BY key giving a SQLite table's rows in insertion order (its rowid)."""
+    from sqlalchemy import literal_column
+
+    return literal_column("rowid")

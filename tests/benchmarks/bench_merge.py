@@ -4,7 +4,8 @@
 
 Builds a campaign (built-in standard) with one file per review, 30 reviewers and their packages
 (anjuan.review.pack), then fills the packages directly with SQLAlchemy Core inserts: 20,000 submitted
-reviews in all, 40 answers each and one history row per answer plus a submit row. Then, each on a
+reviews in all, 40 answers each and one history row per answer plus a submit row, hash-chained and
+sealed as anjuan seals a package (so the merge's row-by-row integrity checks all run and pass). Then, each on a
 fresh copy of the campaign:
 - baseline: plain sqlite3, per package ATTACH, BEGIN, INSERT INTO t SELECT * FROM pkg.t for review,
   answer and answer_history, COMMIT, DETACH;
@@ -31,6 +32,8 @@ from sqlalchemy import insert  # noqa: E402
 from anjuan import models as m  # noqa: E402
 from anjuan.campaign import campaign_info, init_campaign  # noqa: E402
 from anjuan.db import open_database  # noqa: E402
+from anjuan.integrity import chain  # noqa: E402
+from anjuan.integrity.seal import seal  # noqa: E402
 from anjuan.lead.merge import merge  # noqa: E402
 from anjuan.review.pack import pack  # noqa: E402
 
@@ -91,9 +94,15 @@ def build(folder: Path, n_packages: int, n_reviews: int, n_answers: int) -> tupl
                             "action": "submit", "old": '{"status": "draft"}', "new": '{"status": "submitted"}', "reason": ""})
         pdb = open_database(out)
         with pdb.session() as s:
+            # Genuine packages as anjuan writes them: history hash-chained, each review holding its
+            # chain's head, and the package re-sealed after the write (anjuan.integrity).
+            heads = chain.link(s.connection(), history)
+            for rv in reviews:
+                rv["history_hash"] = heads[rv["id"]]
             s.execute(insert(m.Review.__table__), reviews)
             s.execute(insert(m.Answer.__table__), answers)
             s.execute(insert(m.AnswerHistory.__table__), history)
+            seal(s.connection())
         pdb.close()
     return campaign, packages
 

@@ -397,7 +397,7 @@ async def test_escape_in_a_dialog_does_not_leave_the_file(campaign_db):
 async def test_a_refused_save_is_reported_and_the_screen_shows_the_database(campaign_db, monkeypatch):
     from anjuan.errors import WorkflowError
 
-    def refused(db, review_id, actor_id, answer):
+    def refused(db, review_id, actor_id, answer, revision=None):
         raise WorkflowError("该案卷已提交，不能修改")
 
     app = make_app(str(campaign_db), "王敏")
@@ -411,3 +411,33 @@ async def test_a_refused_save_is_reported_and_the_screen_shows_the_database(camp
         assert "未评 66 项" in panel(screen)
         assert any("不能修改" in n.message and n.severity == "error" for n in app._notifications)
         assert stored(campaign_db, screen.review_id)[0] == {}
+
+
+async def test_a_change_made_elsewhere_meanwhile_is_reloaded_and_shown_not_overwritten(campaign_db):
+    """Another session saves to the same review while the screen is open: the screen's next write
+    is refused (stale revision), the screen reloads the review and says what changed."""
+    from anjuan.review.reviewing import StoredAnswer, save_answer
+
+    app = make_app(str(campaign_db), "王敏")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_file(pilot, FRESH)
+        item = screen.checklist.current.id
+        other = open_database(str(campaign_db))
+        try:
+            save_answer(other, screen.review_id, screen.session.reviewer_id,
+                        StoredAnswer(item, NA, note="另一台电脑上评的"))
+        finally:
+            other.close()
+        await pilot.press("space")  # 符合 on the same item, based on the revision the screen loaded
+        await settle(pilot)
+        assert any(n.title == "内容已被修改" and f"{item}：未评 → 不适用" in n.message and "未保存" in n.message
+                   for n in app._notifications), [(n.title, n.message) for n in app._notifications]
+        assert screen.answers[item].verdict == NA  # the screen shows what the database holds
+        answers, _ = stored(campaign_db, screen.review_id)
+        assert answers[item].verdict == NA
+        # Redone on the reloaded review, the change is saved.
+        screen.checklist.go_to(item)
+        await pilot.pause()
+        await pilot.press("space")
+        await settle(pilot)
+        assert stored(campaign_db, screen.review_id)[0][item].verdict == PASS

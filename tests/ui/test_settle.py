@@ -233,3 +233,39 @@ async def half_settled(pilot) -> None:
 
 def test_settle_snapshot_120x40(snap_compare, lead_db):
     assert snap_compare(make_app(str(lead_db), "李卫东"), terminal_size=SIZE, run_before=half_settled)
+
+
+async def test_a_settlement_refused_because_a_review_changed_meanwhile_reopens_on_the_new_state(lead_db):
+    """While the lead decides, reviewer A's review is reopened and submitted again elsewhere: the
+    合议 is not saved, the lead is told, and the 合议 screen opens again on the reviews as they now are."""
+    from anjuan.review.reviewing import reopen_review, submit_review
+
+    app = make_app(str(lead_db), "李卫东")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_conflict(pilot, CONFLICT)
+        seen = screen.side.a.revision
+        await pilot.press("a", "a", "a")
+        db = open_database(lead_db)
+        try:
+            lead = resolve_reviewer(db, "李卫东").id
+            reopen_review(db, screen.side.a.review_id, lead, "核对页码")
+            submit_review(db, screen.side.a.review_id, lead)
+        finally:
+            db.close()
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, ReasonDialog)
+        await pilot.press(*"采纳王敏意见", "enter")
+        await settle(pilot)
+        await settle(pilot)
+        assert any(n.title == "内容已被修改" and "未保存" in n.message for n in app._notifications)
+        again = app.screen
+        assert isinstance(again, SettleScreen) and again is not screen
+        # (Submitted again, 王敏's review is now the later one: side B.)
+        revisions = {again.side.a.review_id: again.side.a.revision, again.side.b.review_id: again.side.b.revision}
+        assert revisions[screen.side.a.review_id] == seen + 2
+    db = open_database(lead_db)
+    try:
+        cid = item_differences(db, screen.side.case_id).case_id
+        assert file_outcomes(db)[cid].state == "conflict"  # nothing was settled
+    finally:
+        db.close()

@@ -34,7 +34,7 @@ from ..session import ReviewSession
 from ..widgets.cells import points
 from ..widgets.grid_list import Bar, Col, GridList, Styled
 from .base import WorkbenchScreen
-from .settle import SettleScreen
+from .settle import STALE, SettleScreen
 
 LOADING = "正在读取…"
 
@@ -359,7 +359,11 @@ class DashboardScreen(WorkbenchScreen[None]):
     def conflict_read(self, message: ConflictRead) -> None:
         if isinstance(self.app.screen, SettleScreen):
             return  # Enter pressed twice: the file is open already
-        self.app.push_screen(SettleScreen(self.session, message.side, message.detail), self.settle_closed)
+        case_id = message.side.case_id
+        self.app.push_screen(SettleScreen(self.session, message.side, message.detail),
+                             lambda settled: self.settle_closed(settled, case_id))
 
-    def settle_closed(self, settled: bool | None) -> None:
+    def settle_closed(self, settled: bool | str | None, case_id: str | None = None) -> None:
         self.reload()
+        if settled == STALE and case_id:
+            self.open_conflict(case_id)

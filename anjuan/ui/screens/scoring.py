@@ -31,7 +31,7 @@ from anjuan.review.reviewing import (
 from scoring import DEDUCT, NA, PASS, VETO, CaseScore, score_case
 from scoring.standard import Item
 
-from ...errors import AnjuanError
+from ...errors import AnjuanError, StaleRevisionError
 from ..dialogs import (
     ConfirmDialog,
     FreeDeduction,
@@ -54,6 +54,15 @@ SUBMITTED = STATUS_LABELS[SUBMITTED_STATUS]
 REOPENED = STATUS_LABELS[REOPENED_STATUS]
 READ_ONLY = "已提交，不能修改（如需修改请按 r 退回重评）"
 EPS = 1e-9
+
+
+def describe(a: StoredAnswer | None) -> str:
+    """An answer in a few words, for the message after a reload."""
+    if a is None:
+        return "未评"
+    if a.verdict == DEDUCT:
+        return f"扣 {points(a.deducted)} 分"
+    return a.verdict
 
 
 def option_bindings() -> list[Binding]:
@@ -97,6 +106,12 @@ class ScoringScreen(WorkbenchScreen[CaseRow]):
         self.saved_at = ""
         self.busy = False
         """A submit or reopen is on its way to the service: no answer changes meanwhile."""
+        self.seen = state.revision
+        """The revision every write is based on. Writes run one at a time in the writer thread,
+        which moves this on after each one, so a change made by another session in between is
+        detected (StaleRevisionError) instead of being overwritten."""
+        self.base_answers: dict[str, StoredAnswer] = dict(state.answers)
+        """The answers as the database last confirmed them (to say what another session changed)."""
         self._shown_item: str | None = None
 
     # Layout.
@@ -186,8 +201,19 @@ class ScoringScreen(WorkbenchScreen[CaseRow]):
     # Writing through the service.
     def write(self, label: str, call, done=None) -> None:
         self.pending += 1
-        self.app.writer.submit(Write(label, call, partial(self._written, done)))  # type: ignore[attr-defined]
+        self.app.writer.submit(Write(label, partial(self._based, call), partial(self._written, done)))  # type: ignore[attr-defined]
         self.show_status()
+
+    def _based(self, call):
+        """Run a service write on the revision this screen last saw (writer thread)."""
+        func = call.func if isinstance(call, partial) else None
+        if func in (save_answer, clear_answer, submit_review, reopen_review):
+            result = call(revision=self.seen)
+        else:
+            result = call()
+        if isinstance(result, ReviewState):
+            self.seen = result.revision
+        return result
 
     def _written(self, then, result, error: BaseException | None, at: str) -> None:
         self.pending -= 1
@@ -195,6 +221,13 @@ class ScoringScreen(WorkbenchScreen[CaseRow]):
             return
         if error is not None:
             self.busy = False
+            if isinstance(error, StaleRevisionError):
+                if not self._reloading:
+                    # Someone else changed this review: reload it and say what changed.
+                    self._reloading = True
+                    self._stale_base = dict(self.base_answers)
+                    self.write("重新读取", partial(review_state, self.session.db, self.review_id), self._reloaded)
+                return
             if isinstance(error, AnjuanError):
                 self.notify(error.message, title=error.title, severity="error", timeout=8)
             else:
@@ -207,11 +240,38 @@ class ScoringScreen(WorkbenchScreen[CaseRow]):
                 self.status = result.status
                 self.refresh_bindings()
             self.saved_at = at
+            if not self.pending:
+                self.base_answers = dict(result.answers)
             if not self.pending and result.answers != self.answers:
                 self.answers = dict(result.answers)
         if then is not None:
             then(result)
         self.rescore()
+
+    _reloading = False
+    _stale_base: dict[str, StoredAnswer] = {}
+
+    def _reloaded(self, state: ReviewState) -> None:
+        """After a refused stale write: the screen now shows the database; tell what changed."""
+        self._reloading = False
+        self.busy = False
+        before = self._stale_base
+        changed = sorted(set(before) | set(state.answers),
+                         key=lambda k: self.checklist.item_ids.index(k) if k in self.checklist.item_ids else 999)
+        lines = []
+        for k in changed:
+            old, new = before.get(k), state.answers.get(k)
+            if old != new:
+                lines.append(f"{k}：{describe(old)} → {describe(new)}")
+        self.answers = dict(state.answers)
+        self.base_answers = dict(state.answers)
+        if state.status != self.status:
+            lines.append(f"状态：{STATUS_LABELS.get(self.status, self.status)} → {STATUS_LABELS.get(state.status, state.status)}")
+            self.status = state.status
+            self.refresh_bindings()
+        shown = "；".join(lines[:6]) + ("等" if len(lines) > 6 else "") if lines else "内容未变"
+        self.notify(f"本卷已在其他地方被修改（现为第 {state.revision} 版），您刚才的操作未保存，已重新载入。"
+                    f"变化：{shown}。请核对后重新操作。", title="内容已被修改", severity="warning", timeout=12)
 
     def change(self, item: Item, answer: StoredAnswer | None) -> None:
         """Record an answer (or clear it): rescore now, save in the background."""

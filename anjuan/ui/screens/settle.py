@@ -30,7 +30,7 @@ from anjuan.review.reviewing import CaseDetail, StoredAnswer
 from scoring import DEDUCT, NA, PASS, VETO, CaseScore, score_case
 from scoring.standard import Item
 
-from ...errors import AnjuanError
+from ...errors import AnjuanError, StaleRevisionError
 from ..dialogs import ChoiceDialog, ConfirmDialog, FreeDeductionDialog, NoteDialog, ReasonDialog
 from ..session import ReviewSession
 from ..widgets.cells import points
@@ -39,6 +39,7 @@ from ..widgets.grid_list import Col, GridList, Styled
 from ..writer import Write
 from .base import WorkbenchScreen
 
+STALE = "stale"  # dismissed because the reviews changed meanwhile: reopen on the new state
 MARK_STYLES = {"todo": "muted", "pass": "good", "na": "muted", "deduct": "warn", "veto": "bad"}
 TAKEN = {SOURCE_A: "采纳A", SOURCE_B: "采纳B", SOURCE_LEAD: "组长认定"}
 
@@ -340,7 +341,9 @@ class SettleScreen(WorkbenchScreen[bool]):
                 self.busy = True
                 payload = {k: (source, answer if source == SOURCE_LEAD else None)
                            for k, (source, answer) in self.choices.items()}
-                call = partial(settle, self.session.db, self.side.case_id, self.session.reviewer_id, payload, reason)
+                seen = {self.side.a.review_id: self.side.a.revision, self.side.b.review_id: self.side.b.revision}
+                call = partial(settle, self.session.db, self.side.case_id, self.session.reviewer_id, payload, reason,
+                               seen)
                 self.app.writer.submit(Write(f"合议 {self.side.case_no}", call, self._settled))  # type: ignore[attr-defined]
 
         self.app.push_screen(ReasonDialog(title, "合议理由（必填，记入修改记录）"), reason_given)
@@ -348,6 +351,13 @@ class SettleScreen(WorkbenchScreen[bool]):
     def _settled(self, result: SettleResult | None, error: BaseException | None, at: str) -> None:
         self.busy = False
         if error is not None:
+            if isinstance(error, StaleRevisionError):
+                # An original changed while the lead was deciding: nothing was saved; the dashboard
+                # reopens this file on what the reviews now say.
+                self.notify("两份原评查记录在合议期间有变动，本次合议未保存；已重新载入最新内容，请核对后重新合议。",
+                            title="内容已被修改", severity="warning", timeout=12)
+                self.dismiss(STALE)  # type: ignore[arg-type]
+                return
             if isinstance(error, AnjuanError):
                 self.notify(error.message, title=error.title, severity="error", timeout=8)
             else:
