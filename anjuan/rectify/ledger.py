@@ -167,7 +167,8 @@ def ledger_entries(db: Database, agency: str | None = None) -> list[LedgerEntry]
                        r["page_ref"] or "", date.fromisoformat(r["deadline"]), r["state"], r["measure"] or "",
                        r["owner"] or "", r["progress"] or "", _d(r["done_on"]), r["evidence"] or "", r["reason"] or "")
            for r in rows]
-    out.sort(key=lambda e: (e.agency, natural_key(e.case_no), natural_key(e.item_id), e.code))
+    order = {item.id: n for n, item in enumerate(campaign_info(db).standard.items)}
+    out.sort(key=lambda e: (e.agency, natural_key(e.case_no), order.get(e.item_id, len(order)), e.code))
     return out
 
 
@@ -371,7 +372,7 @@ def import_ledgers(db: Database, paths: list[str | Path], today: date | None = N
                 bad(COL_CODE, f"问题编号“{code}”不在本评查活动的整改台账中（是否改动了编号，或用了别的评查活动的台账？）")
                 continue
             if code in where:
-                bad(COL_CODE, f"问题编号“{code}”重复，已在 {where[code]} 出现")
+                bad(COL_CODE, f"问题编号“{code}”重复，已在{where[code]}出现")
                 continue
             where[code] = f"{name} 第{n}行"
             if cell(COL_CASE) and _norm(cell(COL_CASE)) != _norm(item.case_no):

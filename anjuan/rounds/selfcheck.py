@@ -90,7 +90,11 @@ def import_selfcheck_sheet(db: Database, agency: str, path: str | Path) -> Sheet
             continue
         given[answer.item_id] = AnswerInput(answer.item_id, answer.verdict, answer.deducted, answer.note, answer.page_ref)
     if problems:
-        raise _too_many(sheet.name, problems)
+        problems.sort(key=lambda p: (p.row, p.letter.rjust(3)))
+        if len(problems) == 1:
+            raise InputError(f"{problems[0]}。没有导入任何自查结果，请修改后重新导入")
+        err = _too_many(sheet.name, problems)
+        raise InputError(f"{sheet.name} 有 {len(problems)} 处错误，没有导入任何自查结果。请按下列提示修改后重新导入：", err.details)
     if not per_case:
         raise InputError(f"{path.name} 中没有自查结果")
     kinds = {c.id: c.kind for c in cases.values()}

@@ -30,7 +30,7 @@ def main(out: Path) -> None:
     from anjuan.prepare.reviewers import import_reviewers
     from anjuan.prepare.sampling import draw_sample
 
-    demo.AGENCIES = tuple(replace(a, files=n) for a, n in zip(demo.AGENCIES[:4], (30, 24, 20, 12)))
+    demo.AGENCIES = tuple(replace(a, files=n) for a, n in zip(demo.AGENCIES[:4], (30, 24, 20, 12), strict=True))
     rng = random.Random(20240601)
     work = out / "build"
     catalogs = demo.write_catalogs(work / "案卷目录", rng)
