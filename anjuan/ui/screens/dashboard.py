@@ -28,6 +28,13 @@ from anjuan.lead.dashboard import (
 )
 from anjuan.lead.finals import file_outcomes
 from anjuan.lead.status import CampaignStatus, campaign_status
+from anjuan.rectify.ledger import (
+    AgencyLedger,
+    LedgerEntry,
+    ledger_summary,
+    local_today,
+    overdue_entries,
+)
 from anjuan.review.reviewing import CaseDetail, case_detail
 
 from ..session import ReviewSession
@@ -66,6 +73,8 @@ class DashboardScreen(WorkbenchScreen[None]):
         Binding("2", "tab('queue')", "待合议", id="dashboard-tab-queue", tooltip="两名评查人员意见不一致、等待合议的案卷"),
         Binding("3", "tab('merges')", "合并记录", id="dashboard-tab-merges", tooltip="已合并的评查人员数据包（时间、文件、人员、内容）"),
         Binding("4", "tab('agreement')", "一致性", id="dashboard-tab-agreement", tooltip="双人评查的条目一致率、Kappa 和平均分差"),
+        Binding("5", "tab('rectify')", "整改", id="dashboard-tab-rectify",
+                tooltip="整改台账：各执法机关问题数、未整改、整改中、已整改、逾期，以及逾期问题清单"),
         Binding("f5,ctrl+r", "reload", "刷新", id="dashboard-reload", tooltip="重新读取数据库（在外部合并数据包之后按此刷新）"),
         Binding("l", "app.show_cases", "我的案卷", id="dashboard-cases", tooltip="打开分配给本人的案卷列表（Esc 返回总览）"),
     ]
@@ -99,6 +108,15 @@ class DashboardScreen(WorkbenchScreen[None]):
         def __init__(self, summary: dict) -> None:
             super().__init__()
             self.summary = summary
+
+    class LedgerRead(Message):
+        """The 整改台账 was read: counts per agency and the overdue items."""
+
+        def __init__(self, summary: list[AgencyLedger], overdue: list[LedgerEntry], today) -> None:
+            super().__init__()
+            self.summary = summary
+            self.overdue = overdue
+            self.today = today
 
     class ConflictRead(Message):
         """A file from the queue was read for 合议."""
@@ -164,6 +182,16 @@ class DashboardScreen(WorkbenchScreen[None]):
                 yield GridList([Col("评查人员", most=20), Col("双评案卷", align="right"), Col("条目", align="right"),
                                 Col("条目一致率", align="right"), Col("Kappa", align="right"),
                                 Col("平均分差", align="right"), Col("", flex=1)], id="pairs")
+            with TabPane("5 整改", id="rectify"):
+                yield Static("各执法机关整改进度（按报回的整改台账）", classes="section-title")
+                yield GridList([Col("执法机关", most=28, shrink=True), Col("问题数", align="right"),
+                                Col("未整改", align="right"), Col("整改中", align="right"), Col("已整改", align="right"),
+                                Col("不予整改", align="right"), Col("逾期", align="right"), Col("已整改比例", flex=1, least=12),
+                                Col("", width=5, align="right")], id="ledger")
+                yield Static("逾期未整改问题", classes="section-title", id="overdue-title")
+                yield GridList([Col("问题编号", most=8), Col("执法机关", most=20, shrink=True), Col("案号", most=22),
+                                Col("评查项目", most=8), Col("存在问题", flex=1, least=16), Col("整改期限", most=10),
+                                Col("状态", most=6), Col("逾期天数", align="right")], id="overdue")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -197,6 +225,10 @@ class DashboardScreen(WorkbenchScreen[None]):
         if worker.is_cancelled:
             return
         self.post_message(self.AgreementRead(agreement_summary(db)))
+        if worker.is_cancelled:
+            return
+        today = local_today()
+        self.post_message(self.LedgerRead(ledger_summary(db, today), overdue_entries(db, today), today))
 
     @on(Worker.StateChanged)
     def read_failed(self, event: Worker.StateChanged) -> None:
@@ -253,7 +285,28 @@ class DashboardScreen(WorkbenchScreen[None]):
             self.query_one("#agreement-text", Static).update(data.get("text", ""))
         grid.empty_text = "尚无两名评查人员均已提交的双人评查案卷"
         grid.show(rows)
-        self.reading = False
+
+    @on(LedgerRead)
+    def ledger_read(self, message: LedgerRead) -> None:
+        grid = self.query_one("#ledger", GridList)
+        grid.empty_text = "还没有整改台账（anjuan ledger export 评查活动.db -o 整改台账 --deadline 年-月-日）"
+        rows = []
+        for a in message.summary:
+            rows.append((a.agency, str(a.total), str(a.open), str(a.doing),
+                         Styled(str(a.done), "good") if a.done else "0", str(a.refused),
+                         Styled(str(a.overdue), "bad") if a.overdue else "0",
+                         Bar(a.done, a.total or 1), percent(a.done, a.total)))
+        grid.show(rows, [a.agency for a in message.summary])
+        late = self.query_one("#overdue", GridList)
+        late.empty_text = f"截至 {message.today.isoformat()} 没有逾期未整改的问题"
+        late.show([(e.code, e.agency, e.case_no, e.item_id, e.problem, e.deadline.isoformat(), e.state,
+                    Styled(str(e.days_overdue(message.today)), "bad")) for e in message.overdue],
+                  [e.code for e in message.overdue])
+        self.query_one("#overdue-title", Static).update(
+            f"逾期未整改问题（截至 {message.today.isoformat()}，共 {len(message.overdue)} 个）")
+        label = f"5 整改 逾期{len(message.overdue)}" if message.overdue else "5 整改"
+        self.query_one(TabbedContent).get_tab("rectify").label = label
+        self.reading = False  # the last part read
         self.loaded = True
         self.show_summary()
 
