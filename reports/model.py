@@ -254,6 +254,10 @@ class BulletinData:
     requirements: list[str]
     agreement: AgreementStats | None = None
     schema: str = SCHEMA
+    # Other rounds (reports.rounds), present only when the campaign has them: the 自查 figures
+    # and the comparison with last year's campaign. Absent from the JSON when None.
+    selfcheck: object | None = None  # reports.rounds.SelfCheckSummary
+    previous: object | None = None  # reports.rounds.YearOnYear
 
     @property
     def ranked(self) -> list[AgencyEntry]:

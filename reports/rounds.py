@@ -152,3 +152,74 @@ def compare_recheck(spot: dict[str, Scored], recheck: dict[str, Scored], item_te
                 f.new += 1
         out.append(f)
     return out
+
+
+# --- Year on year -----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class YearRow:
+    agency: str
+    mean: float | None
+    grade: str  # the band the agency's mean falls in
+    rank: int | None
+    prev_mean: float | None
+    prev_grade: str
+    prev_rank: int | None
+    diff: float | None  # mean − last year's mean
+
+
+@dataclass(slots=True)
+class RecurringProblem:
+    agency: str
+    item_id: str
+    item_text: str
+    count: int  # files with the problem this year
+    prev_count: int  # and last year
+
+
+@dataclass(slots=True)
+class YearOnYear:
+    previous_campaign: str
+    previous_year: int | None
+    same_standard: bool
+    agencies: list[YearRow] = field(default_factory=list)
+    recurring: list[RecurringProblem] = field(default_factory=list)
+
+
+def _band(bands, mean: float | None) -> str:
+    if mean is None:
+        return ""
+    for b in bands:
+        if mean >= b.min - EPS:
+            return b.name
+    return bands[-1].name if bands else ""
+
+
+def _norm(text: str) -> str:
+    return "".join(text.split())
+
+
+def year_on_year(current, previous) -> YearOnYear:
+    """Compare two bulletins (reports.model.BulletinData): each agency of this year with the same
+    agency last year (by name), and the checklist problems each agency had in both years (by item
+    id under the same standard, by item text otherwise)."""
+    same = current.standard.id == previous.standard.id
+    before = {a.name: a for a in previous.agencies}
+    out = YearOnYear(previous.campaign, previous.year, same)
+    for a in current.agencies:
+        p = before.get(a.name)
+        mean = a.stats.mean if a.stats else None
+        pmean = p.stats.mean if p and p.stats else None
+        out.agencies.append(YearRow(a.name, mean, _band(current.standard.bands, mean), a.rank, pmean,
+                                    _band(previous.standard.bands, pmean), p.rank if p else None,
+                                    round(mean - pmean, 2) if mean is not None and pmean is not None else None))
+        if p is None:
+            continue
+        key = (lambda g: g.item_id) if same else (lambda g: _norm(g.item_text))
+        last = {key(g): g for g in p.problems}
+        for g in a.problems:
+            old = last.get(key(g))
+            if old is not None:
+                out.recurring.append(RecurringProblem(a.name, g.item_id, g.item_text, g.count, old.count))
+    return out

@@ -374,6 +374,8 @@ class DocxWriter:
             elif key == "rectify":
                 for para in data.requirements:
                     b.p(para)
+            else:
+                _round_block(b, data, key)
         atts = w.appendices(data)
         if atts:
             b.p("")
@@ -462,6 +464,19 @@ class DocxWriter:
         b.p(data.organiser, "Signature")
         b.p(w.cn_date(data.generated_on), "Signature")
         self._save(b, path, f"{a.name}{title}", data.organiser)
+
+
+def _round_block(b: _Body, data, key: str) -> None:
+    """A section on other rounds (reports.rounds_text): paragraphs, one table, paragraphs."""
+    from .rounds_text import block
+
+    blk = block(data, key)
+    for para in blk.paragraphs:
+        b.p(para)
+    if blk.rows:
+        b.table(blk.headers, blk.rows, blk.widths, blk.aligns, caption=blk.caption)
+    for para in blk.after:
+        b.p(para)
 
 
 def _ranking_rows(data: md.BulletinData):

@@ -83,8 +83,15 @@ def bulletin_sections(data: md.BulletinData) -> list[tuple[str, str]]:
         ("categories", "各类别失分情况"),
         ("problems", "存在的主要问题"),
         ("failed", "不合格案卷情况"),
+        *_round_sections(data),
         ("rectify", "整改要求"),
     ]
+
+
+def _round_sections(data: md.BulletinData) -> list[tuple[str, str]]:
+    from .rounds_text import sections
+
+    return sections(data)
 
 
 def appendices(data: md.BulletinData) -> list[tuple[str, str]]:

@@ -24,7 +24,11 @@ FORMATS_HELP = "xlsx,docx,html,md,json"
 @click.option("--threshold", type=float, default=5.0, show_default=True,
               help="双人评查两人得分相差超过此分数即视为不一致、待合议（与 anjuan merge 一致）。")
 @click.option("--organiser", default=None, help="落款的组织单位，如“××县司法局”（默认用 anjuan init 时登记的）。")
-def report(campaign_db, outdir, formats, public, deadline, templates_dir, threshold, organiser):
+@click.option("--previous", "previous_db", metavar="LAST.db", default=None,
+              help="上年度评查活动数据库：通报中对比各执法机关均分、等次和名次，列出两年重复出现的问题。")
+@click.option("--rectification", is_flag=True,
+              help="出具整改情况通报（各执法机关问题、整改、逾期、复查结果和自查偏差），而不是评查结果通报。")
+def report(campaign_db, outdir, formats, public, deadline, templates_dir, threshold, organiser, previous_db, rectification):
     """出具评查结果通报和各执法机关反馈意见书（Excel、Word、HTML、Markdown、JSON）。
 
     只统计已有最终评查结果的案卷：尚未完成评查的列为“未完成”，双人评查意见不一致的列为“待合议”。
@@ -34,10 +38,16 @@ def report(campaign_db, outdir, formats, public, deadline, templates_dir, thresh
     示例：anjuan report 2024评查.db -o 通报
           anjuan report 2024评查.db -o 通报 --format docx,xlsx --deadline 2025-03-31
           anjuan report 2024评查.db -o 公开 --public --format html,md
+          anjuan report 2024评查.db -o 通报 --previous 2023评查.db
+          anjuan report 2024评查.db -o 整改通报 --rectification
     """
     from datetime import date
     from pathlib import Path
 
+    if rectification:
+        from .rounds import rectification_report
+
+        return rectification_report(campaign_db, outdir, formats, public, organiser)
     from anjuan.lead.reporting import load_bulletin
     from reports.build import build_reports, parse_formats
     from reports.errors import ReportError
@@ -83,6 +93,9 @@ def report(campaign_db, outdir, formats, public, deadline, templates_dir, thresh
                 data = load_bulletin(db, today, due, public, threshold, organiser)
         else:
             data = load_bulletin(db, today, due, public, threshold, organiser)
+        from anjuan.rounds.bulletin import attach_rounds
+
+        attach_rounds(db, data, previous_db, threshold)
     finally:
         db.close()
 

@@ -257,3 +257,31 @@ def recheck_show(campaign_db, as_json):
         for i in f.items:
             if i.change != "已整改":
                 out.print(f"  {f.case_no} {i.item_id} {i.item_text}：{i.change}（{i.after or i.before}）", markup=False)
+
+
+def rectification_report(campaign_db, outdir, formats, public, organiser) -> None:
+    """anjuan report --rectification: the 整改情况通报."""
+    from pathlib import Path
+
+    from anjuan.rectify.report import load_rectification
+    from reports.rectification import FORMATS, build
+
+    from ..errors import AnjuanError
+
+    wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    bad = [f for f in wanted if f not in FORMATS]
+    if bad or not wanted:
+        raise AnjuanError(f"格式“{'、'.join(bad) or formats}”不支持，可选 {'、'.join(FORMATS)}")
+    db = _campaign(campaign_db)
+    try:
+        data = load_rectification(db, public=public, organiser=organiser)
+    finally:
+        db.close()
+    if not data.agencies:
+        raise AnjuanError("还没有整改台账和复查结果，无法出具整改情况通报；请先 anjuan ledger export 下发整改台账")
+    written = build(data, outdir, wanted)
+    out = console()
+    out.print(f"已生成整改情况通报 {len(written)} 个文件，保存在 {Path(outdir)}（{'公开版' if public else '内部版'}）。")
+    total = sum(a.problems for a in data.agencies)
+    done = sum(a.done for a in data.agencies)
+    out.print(f"问题 {total} 个，已整改 {done} 个，逾期 {len(data.overdue)} 个；复查 {len(data.recheck)} 卷。", markup=False)
