@@ -41,7 +41,7 @@ def selfcheck_block(data) -> Block:
     total = len(sc.agencies)
     short = [a for a in sc.agencies if not a.meets]
     lenient = [a for a in sc.agencies if a.lenient]
-    paras = [f"按照自查案卷数量不少于本部门执法案卷总数{w.pct(sc.ratio)}的要求，{total}个执法机关报送了自查结果，"
+    paras = [f"按照自查案卷数量不少于本部门执法案卷总数{sc.ratio * 100:g}%的要求，{total}个执法机关报送了自查结果，"
              + (f"其中{len(short)}个未达到自查数量要求（{'、'.join(a.agency for a in short)}）。" if short
                 else "自查数量均达到要求。")]
     compared = [a for a in sc.agencies if a.both]
