@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import subprocess
 import sys
 from datetime import date
@@ -282,8 +283,6 @@ def test_ledger_import_is_all_or_nothing_across_files(returned, tmp_path):
     r = run("ledger", "import", returned, good, "--today", "2025-04-10")
     assert r.returncode == 0, r.stderr
     r = run("ledger", "list", returned, "--overdue", "--today", "2025-04-10", "--json")
-    import json
-
     data = json.loads(r.stdout)
     assert [(x["code"], x["days_overdue"]) for x in data["overdue"]] == [("ZG-0003", 10), ("ZG-0004", 10)]
     assert {a["agency"]: a["done"] for a in data["agencies"]} == {TRANSPORT: 1, MARKET: 2}
@@ -342,3 +341,39 @@ def test_spot_figures_do_not_move_with_rounds(returned, tmp_path):
     b = json.loads(run("status", fresh, "--json").stdout)
     strip = ("selfcheck", "rectification")
     assert {k: v for k, v in a.items() if k not in strip} == {k: v for k, v in b.items() if k not in strip}
+
+
+def test_recheck_round_works_with_packages_and_merge_as_for_the_spot_check(returned, tmp_path):
+    """The lead makes the 复查 database, assigns, packs for each reviewer, the reviewers score
+    offline, the lead merges — the same commands as for 抽查 — and imports the round."""
+    from tests.merge_fixtures import answer_files
+
+    rd = tmp_path / "复查.db"
+    r = run("recheck", "new", returned, "-o", rd, "--case", M2)
+    assert r.returncode == 0, r.stderr
+    assert "不合格、否决" in r.stdout and "指定" in r.stdout  # 市3 by default, 市2 named
+    assert run("assign", rd, "--seed", "5").returncode == 0
+    packages = []
+    for who in ("王敏", "陈立新"):
+        pkg = tmp_path / f"{who}.db"
+        r = run("pack", rd, "--reviewer", who, "-o", pkg)
+        if r.returncode == 0:
+            answer_files(pkg, {0: {"WS-01": 3}})
+            packages.append(pkg)
+    assert packages
+    r = run("merge", rd, *packages)
+    assert r.returncode == 0, r.stderr
+    r = run("recheck", "import", returned, rd)
+    assert r.returncode == 0, r.stderr
+    assert "已导入复查结果：2 卷" in r.stdout
+    show = run("recheck", "show", returned, "--json")
+    files = {f["case_no"]: f for f in json.loads(show.stdout)}
+    assert set(files) == {M2, M3}
+    # Each re-check scored WS-01 −3 only: 市2 had ZT-02 and WS-01 → ZT-02 fixed, WS-01 still there;
+    # 市3 had the ZT-01 veto → fixed, and WS-01 is new.
+    assert [(i["item_id"], i["change"]) for i in files[M2]["items"]] == [("ZT-02", "已整改"), ("WS-01", "仍存在")]
+    assert [(i["item_id"], i["change"]) for i in files[M3]["items"]] == [("ZT-01", "已整改"), ("WS-01", "新发现")]
+    assert (files[M2]["score"], files[M3]["score"], files[M3]["grade"]) == (97.0, 97.0, "优秀")
+    # A self-check database cannot be imported as a re-check, nor a re-check as a self-check.
+    r = run("selfcheck", "import", returned, rd)
+    assert r.returncode == 1 and "是复查数据库，请用 anjuan recheck import 导入" in r.stderr
