@@ -34,6 +34,12 @@ def _campaign(target: str):
     if database_role(db) != ROLE_CAMPAIGN:
         db.close()
         raise AnjuanError(f"{target} 是评查人员的数据包，不是评查活动数据库；整改台账只能在评查活动数据库中管理")
+    kind = db.meta("round_kind")
+    if kind:
+        db.close()
+        what = "自查" if kind == "self" else "复查"
+        raise AnjuanError(f"{target} 是{what}数据库，不是评查活动数据库；自查、整改台账和复查都在评查活动数据库中管理"
+                          f"（{what}数据库用 anjuan {'selfcheck' if kind == 'self' else 'recheck'} import 导入评查活动）")
     return db
 
 

@@ -168,7 +168,7 @@ def import_round_database(db: Database, path: str | Path) -> RoundImport:
         rd.source = path.name
         import hashlib
 
-        rd.source_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+        rd.source_sha256 = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
         s.add(rd)
     out = RoundImport(kind, rd.name, len(results), replaced)
     out.open_files = [c.case_no for c in cases if c.state != "final" or c.score is None]
