@@ -252,12 +252,17 @@ def write_json(d: RectificationData, path: Path) -> None:
 
 
 def write_web(d: RectificationData, path: Path, fmt: str, templates_dir=None) -> None:
-    from .web import environment
+    from jinja2 import TemplateError
 
-    env = environment(fmt == "md", templates_dir)
-    template = env.get_template(f"rectification.{fmt}.j2")
+    from .web import _template_error, environment
+
+    name = f"rectification.{fmt}.j2"
+    try:
+        text = environment(fmt == "md", templates_dir).get_template(name).render(data=d, sections=sections(d), intro=intro(d))
+    except TemplateError as exc:
+        raise _template_error(exc, name) from None
     with open(path, "w", encoding="utf-8", newline="\n") as out:
-        out.write(template.render(data=d, sections=sections(d), intro=intro(d)))
+        out.write(text)
 
 
 def build(d: RectificationData, outdir: str | Path, formats=FORMATS, templates_dir=None) -> list[Path]:

@@ -47,7 +47,7 @@ def report(campaign_db, outdir, formats, public, deadline, templates_dir, thresh
     if rectification:
         from .rounds import rectification_report
 
-        return rectification_report(campaign_db, outdir, formats, public, organiser)
+        return rectification_report(campaign_db, outdir, formats, public, organiser, templates_dir)
     from anjuan.lead.reporting import load_bulletin
     from reports.build import build_reports, parse_formats
     from reports.errors import ReportError

@@ -259,7 +259,7 @@ def recheck_show(campaign_db, as_json):
                 out.print(f"  {f.case_no} {i.item_id} {i.item_text}：{i.change}（{i.after or i.before}）", markup=False)
 
 
-def rectification_report(campaign_db, outdir, formats, public, organiser) -> None:
+def rectification_report(campaign_db, outdir, formats, public, organiser, templates_dir=None) -> None:
     """anjuan report --rectification: the 整改情况通报."""
     from pathlib import Path
 
@@ -272,6 +272,8 @@ def rectification_report(campaign_db, outdir, formats, public, organiser) -> Non
     bad = [f for f in wanted if f not in FORMATS]
     if bad or not wanted:
         raise AnjuanError(f"格式“{'、'.join(bad) or formats}”不支持，可选 {'、'.join(FORMATS)}")
+    if templates_dir and not Path(templates_dir).is_dir():
+        raise AnjuanError(f"模板目录 {templates_dir} 不存在或不是目录")
     db = _campaign(campaign_db)
     try:
         data = load_rectification(db, public=public, organiser=organiser)
@@ -279,7 +281,14 @@ def rectification_report(campaign_db, outdir, formats, public, organiser) -> Non
         db.close()
     if not data.agencies:
         raise AnjuanError("还没有整改台账和复查结果，无法出具整改情况通报；请先 anjuan ledger export 下发整改台账")
-    written = build(data, outdir, wanted)
+    from reports.errors import ReportError
+
+    try:
+        written = build(data, outdir, wanted, templates_dir)
+    except ReportError as exc:
+        raise AnjuanError(str(exc)) from None
+    except OSError as exc:
+        raise AnjuanError(f"无法写入 {outdir}（{exc.strerror or exc}），请检查目录是否可写") from None
     out = console()
     out.print(f"已生成整改情况通报 {len(written)} 个文件，保存在 {Path(outdir)}（{'公开版' if public else '内部版'}）。")
     total = sum(a.problems for a in data.agencies)
