@@ -377,3 +377,22 @@ def test_recheck_round_works_with_packages_and_merge_as_for_the_spot_check(retur
     # A self-check database cannot be imported as a re-check, nor a re-check as a self-check.
     r = run("selfcheck", "import", returned, rd)
     assert r.returncode == 1 and "是复查数据库，请用 anjuan recheck import 导入" in r.stderr
+
+
+def test_a_problem_gone_from_the_finals_is_kept_and_reported(cycle, tmp_path):
+    """A new self-check sheet for 市场 without WS-02 removes that self-found problem; its ledger item
+    (ZG-0006) stays, and the next export names it."""
+    ledger(cycle)
+    sheet = tmp_path / "again.csv"
+    sheet.write_text("案号,执法机关,条目编号,结论,扣分,问题描述,卷内页码\n"
+                     f"{M2},{MARKET},ZT-02,扣分,4,未出示执法证件,第2页\n", encoding="utf-8")
+    db = open_database(cycle)
+    try:
+        import_selfcheck_sheet(db, MARKET, sheet)
+        made = create_ledger(db, DEADLINE)
+        assert (made.created, made.stale) == (0, ["ZG-0006"])
+        assert "ZG-0006" in {e.code for e in ledger_entries(db)}
+    finally:
+        db.close()
+    r = run("ledger", "export", cycle, "-o", tmp_path / "out", "--deadline", "2025-03-31")
+    assert r.returncode == 0 and "问题 ZG-0006 在现在的最终评查结果中已不存在" in r.stdout

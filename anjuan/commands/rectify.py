@@ -95,6 +95,10 @@ def ledger_export(campaign_db, outdir, deadline, agencies, formats, no_selfcheck
         out.print(f"新登记问题 {made.created} 个，原已登记 {made.kept} 个。")
         if due < today:
             out.print(f"[yellow]注意：[/]整改期限 {due.isoformat()} 早于今天，新登记的问题即为逾期。")
+        if made.stale:
+            shown = "、".join(made.stale[:20]) + (f" 等 {len(made.stale)} 个" if len(made.stale) > 20 else "")
+            out.print(f"[yellow]注意：[/]问题 {shown} 在现在的最终评查结果中已不存在（合议或重新导入自查改变了结论），"
+                      "台账中保留原记录；如确无需整改，可由执法机关在报回时标为“不予整改”并说明理由。")
     else:
         out.print(f"未指定 --deadline：按已登记的 {kept} 个问题导出，不登记新问题。")
     out.print(f"已生成 {len(written)} 个文件，保存在 {outdir}。")

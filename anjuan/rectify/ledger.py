@@ -95,6 +95,9 @@ class CreateResult:
     created: int
     kept: int
     by_agency: dict[str, int] = field(default_factory=dict)
+    stale: list[str] = field(default_factory=list)
+    """Codes of items whose problem is no longer in the final results (a 合议 or a new self-check
+    changed it since the ledger was made); they stay in the ledger for the record."""
 
 
 def _d(text: str | None) -> date | None:
@@ -147,7 +150,10 @@ def create_ledger(db: Database, deadline: date, include_selfcheck: bool = True) 
             existing.add((round_id, case_id, fnd.item_id))
             created += 1
             by_agency[agency] = by_agency.get(agency, 0) + 1
-    return CreateResult(created, kept, by_agency)
+        wanted_keys = {(r, c, f.item_id) for r, c, f, _ in wanted}
+        stale = sorted(code for code, r, c, i in s.execute(select(li.c.code, li.c.round_id, li.c.case_id, li.c.item_id))
+                       if (r, c, i) not in wanted_keys)
+    return CreateResult(created, kept, by_agency, stale)
 
 
 def ledger_entries(db: Database, agency: str | None = None) -> list[LedgerEntry]:
