@@ -70,6 +70,11 @@ def transport_selfcheck(campaign: Path, folder: Path) -> Path:
 
 @pytest.fixture
 def cycle(tmp_path):
+    return make_cycle(tmp_path)
+
+
+def make_cycle(tmp_path: Path) -> Path:
+    """The spot campaign with 市场监管局's self-check sheet and 交通局's self-check database imported."""
     campaign = spot_campaign(tmp_path)
     db = open_database(campaign)
     try:
@@ -200,6 +205,11 @@ MARKET_RETURN = {
 
 @pytest.fixture
 def returned(cycle, tmp_path):
+    return make_returned(cycle, tmp_path)
+
+
+def make_returned(cycle: Path, tmp_path: Path) -> Path:
+    """The cycle with its ledger exported (deadline 2025-03-31) and 市场监管局's ledger returned."""
     ledger(cycle)
     db = open_database(cycle)
     try:

@@ -15,9 +15,17 @@ from anjuan.rectify.ledger import create_ledger, import_ledgers
 from anjuan.rectify.report import load_rectification
 from tests.merge_fixtures import build_campaign
 from tests.rounds_fixtures import M1, M2, M3, MARKET, TRANSPORT, score_in
-from tests.test_rounds import AFTER, DEADLINE, _ledger_csv
+from tests.test_rounds import AFTER, DEADLINE, _ledger_csv, make_cycle, make_returned
 
-pytest_plugins = ["tests.test_rounds"]
+
+@pytest.fixture
+def cycle(tmp_path):
+    return make_cycle(tmp_path)
+
+
+@pytest.fixture
+def returned(cycle, tmp_path):
+    return make_returned(cycle, tmp_path)
 
 
 def run(*args):
