@@ -67,7 +67,13 @@ def previous_block(data) -> Block:
     year = f"{yy.previous_year}年度" if yy.previous_year else "上年度"
     up = [r for r in yy.agencies if r.diff is not None and r.diff > 0]
     down = [r for r in yy.agencies if r.diff is not None and r.diff < 0]
-    paras = [f"与{year}评查（{yy.previous_campaign}）相比，{len(up)}个执法机关平均分上升，{len(down)}个下降。"]
+    matched = [r for r in yy.agencies if r.prev_mean is not None]
+    if matched:
+        same = len(matched) - len(up) - len(down)
+        paras = [f"与{year}评查（{yy.previous_campaign}）相比，{len(matched)}个执法机关两年均有评查结果，其中{len(up)}个平均分上升，"
+                 f"{len(down)}个下降" + (f"，{same}个持平。" if same else "。")]
+    else:
+        paras = [f"{year}评查（{yy.previous_campaign}）中没有与本年名称相同且有评查结果的执法机关，无法逐一对比。"]
     if not yy.same_standard:
         paras.append("两年评查标准不同，问题按评查项目名称对应比较。")
     rows = [[r.agency, w.score(r.mean), r.grade or "—", r.rank if r.rank is not None else "—", w.score(r.prev_mean),

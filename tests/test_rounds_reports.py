@@ -126,3 +126,20 @@ def test_ledger_states_feed_the_bulletin_after_a_second_return(returned, tmp_pat
         db.close()
     market = next(a for a in data.agencies if a.name == MARKET)
     assert (market.done, market.open, market.overdue) == (3, 0, 1)
+
+
+def test_last_years_database_is_read_not_upgraded(cycle, tmp_path):
+    """--previous reads an older campaign (here the schema-1 fixture) without changing the file."""
+    import hashlib
+    import shutil
+    from pathlib import Path
+
+    old = tmp_path / "2023.db"
+    shutil.copyfile(Path(__file__).parent / "data" / "v1" / "campaign-v1.db", old)
+    before = hashlib.sha256(old.read_bytes()).hexdigest()
+    r = run("report", cycle, "-o", tmp_path / "out", "--format", "json", "--previous", old)
+    assert r.returncode == 0, r.stderr
+    assert hashlib.sha256(old.read_bytes()).hexdigest() == before
+    data = json.loads(next((tmp_path / "out").glob("*.json")).read_text(encoding="utf-8"))
+    assert data["previous"]["previous_campaign"] == "2024年度行政执法案卷评查"
+    assert all(r["prev_mean"] is None for r in data["previous"]["agencies"])  # no agency in common

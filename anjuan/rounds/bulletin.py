@@ -33,7 +33,7 @@ def compare_with(data, previous: str | Path, threshold: float = 5.0):
     path = str(previous)
     if not Path(path).exists() and "://" not in path:
         raise AnjuanError(f"找不到上年度评查活动数据库 {path}")
-    prev = open_database(path)
+    prev = open_database(path, migrate=False)  # last year's archive is read, never upgraded in place
     try:
         if database_role(prev) != ROLE_CAMPAIGN:
             raise AnjuanError(f"{path} 是评查人员的数据包，不是上年度评查活动数据库")
