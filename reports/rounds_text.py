@@ -38,12 +38,16 @@ def _signed(x: float | None) -> str:
 
 def selfcheck_block(data) -> Block:
     sc = data.selfcheck
-    total = len(sc.agencies)
-    short = [a for a in sc.agencies if not a.meets]
+    sent = [a for a in sc.agencies if a.checked]
+    missing = [a for a in sc.agencies if not a.checked]
+    short = [a for a in sent if not a.meets]
     lenient = [a for a in sc.agencies if a.lenient]
-    paras = [f"按照自查案卷数量不少于本部门执法案卷总数{sc.ratio * 100:g}%的要求，{total}个执法机关报送了自查结果，"
-             + (f"其中{len(short)}个未达到自查数量要求（{'、'.join(a.agency for a in short)}）。" if short
-                else "自查数量均达到要求。")]
+    para = (f"按照自查案卷数量不少于本部门执法案卷总数{sc.ratio * 100:g}%的要求，{len(sent)}个执法机关报送了自查结果，"
+            + (f"其中{len(short)}个未达到自查数量要求（{'、'.join(a.agency for a in short)}）。" if short
+               else "自查数量均达到要求。"))
+    if missing:
+        para += f"{'、'.join(a.agency for a in missing)}尚未报送自查结果。"
+    paras = [para]
     compared = [a for a in sc.agencies if a.both]
     if compared:
         paras.append("对自查与抽查都评查的案卷，逐卷比较两者的得分、等次和发现的问题（偏差为自查得分减抽查得分）。"

@@ -143,3 +143,18 @@ def test_last_years_database_is_read_not_upgraded(cycle, tmp_path):
     data = json.loads(next((tmp_path / "out").glob("*.json")).read_text(encoding="utf-8"))
     assert data["previous"]["previous_campaign"] == "2024年度行政执法案卷评查"
     assert all(r["prev_mean"] is None for r in data["previous"]["agencies"])  # no agency in common
+
+
+def test_an_agency_without_a_self_check_is_named(tmp_path):
+    from tests.rounds_fixtures import spot_campaign
+    from tests.test_rounds import write_selfcheck_sheet
+
+    campaign = spot_campaign(tmp_path)
+    r = run("selfcheck", "import", campaign, write_selfcheck_sheet(tmp_path / "s.csv"), "--agency", MARKET)
+    assert r.returncode == 0, r.stderr
+    data = json.loads(run("selfcheck", "show", campaign, "--json").stdout)
+    transport = next(a for a in data["agencies"] if a["agency"] == TRANSPORT)
+    assert (transport["checked"], transport["required"], transport["meets"], transport["both"]) == (0, 1, False, 0)
+    r = run("report", campaign, "-o", tmp_path / "out", "--format", "md")
+    md = next((tmp_path / "out").glob("*.md")).read_text(encoding="utf-8")
+    assert f"1个执法机关报送了自查结果，自查数量均达到要求。{TRANSPORT}尚未报送自查结果。" in md

@@ -137,7 +137,8 @@ def has_selfcheck(db: Database) -> bool:
 
 def selfcheck_summary(db: Database, ratio: float | None = None, lenient_gap: float = DEFAULT_LENIENT_GAP,
                       spot: dict[str, FileResult] | None = None) -> SelfCheckSummary | None:
-    """The 自查与抽查 figures of every agency with a self-check (None when there is none)."""
+    """The 自查与抽查 figures of every agency in the campaign once any self-check has come in (None
+    before): agencies that have not handed one in show 0 files self-checked."""
     own = round_results(db, kind=m.ROUND_SELF)
     if not own:
         return None
@@ -145,8 +146,8 @@ def selfcheck_summary(db: Database, ratio: float | None = None, lenient_gap: flo
     with db.read_session() as s:
         catalog = dict(s.execute(select(m.Agency.name, func.count(m.CaseFile.id)).join(
             m.CaseFile, m.CaseFile.agency_id == m.Agency.id).group_by(m.Agency.name)).all())
-        with_round = sorted({n for (n,) in s.execute(select(m.Agency.name).join(
-            m.Round, m.Round.agency_id == m.Agency.id).where(m.Round.kind == m.ROUND_SELF))})
+    # Every agency with files must self-check: those that have not handed anything in are listed too.
+    with_round = sorted(name for name, n in catalog.items() if n)
     spot = spot if spot is not None else spot_results(db)
     texts = {i.id: i.text for i in std.items}
     return self_check_summary(catalog, _scored(own), _scored(spot), [b.name for b in std.bands], texts,
