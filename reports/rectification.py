@@ -96,8 +96,15 @@ def sections(d: RectificationData) -> list[Section]:
         rows = [[a.name, a.problems, a.done, a.doing, a.open, a.refused, a.overdue, w.pct(a.rate)] for a in d.agencies]
         rows.append(["合计", total, done, sum(a.doing for a in d.agencies), sum(a.open for a in d.agencies), refused, late,
                      w.pct(done / total)])
-        s.blocks.append(Block([], ["执法机关", "问题数", "已整改", "整改中", "未整改", "不予整改", "逾期", "整改率"], rows,
-                              [12, 4, 4, 4, 4, 4, 4, 5], ["left"] + ["right"] * 7, "各执法机关整改情况"))
+        headers = ["执法机关", "问题数", "已整改", "整改中", "未整改", "不予整改", "逾期", "整改率"]
+        widths = [12, 4, 4, 4, 4, 4, 4, 5]
+        if d.recheck:  # per agency: files re-checked and the problems still there or new
+            for row, a in zip(rows, [*d.agencies, None], strict=True):
+                agencies = d.agencies if a is None else [a]
+                row.extend([sum(x.rechecked for x in agencies), sum(x.still + x.new for x in agencies)])
+            headers += ["复查卷数", "复查仍有问题"]
+            widths += [4, 5]
+        s.blocks.append(Block([], headers, rows, widths, ["left"] + ["right"] * (len(headers) - 1), "各执法机关整改情况"))
         good = [a.name for a in d.agencies if a.problems and a.done == a.problems - a.refused]
         if good:
             s.paragraphs.append(f"{'、'.join(good)}已按期完成全部整改任务。")

@@ -49,6 +49,7 @@ def demo(folder, no_ui, cycle):
         ("以组长身份查看进度、合议", f"anjuan review {db} --reviewer {lead}"),
         ("查看待合议案卷", f"anjuan conflicts {db}"),
         ("出具评查结果通报", f"anjuan report {db} -o {path / '通报'}"),
+        ("演示自查、整改台账、复查和整改情况通报", f"anjuan demo {path} --cycle"),
     ]
     for what, command in steps:
         out.print(f"  {what}：", markup=False)
