@@ -105,6 +105,10 @@ def create_database(target: str | Path, role: str = ROLE_CAMPAIGN) -> Database:
     with db.session() as s:
         s.add(m.Meta(key="schema_version", value=str(m.SCHEMA_VERSION)))
         s.add(m.Meta(key="role", value=role))
+        if role == ROLE_CAMPAIGN:
+            from .migrations import ensure_spot_round
+
+            ensure_spot_round(s.connection())
     return db
 
 

@@ -50,4 +50,29 @@ def _v2(conn: Connection) -> None:
     conn.exec_driver_sql("CREATE UNIQUE INDEX IF NOT EXISTS uq_answer_history_chain ON answer_history (review_id, seq)")
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1, 2: _v2}
+def _v3(conn: Connection) -> None:
+    """Version 3: rounds (自查, 抽查, 复查) and the 整改台账. The existing reviews are the 抽查
+    round, which gets its round row; nothing already stored changes."""
+    from . import models as m
+
+    for table in (m.Round, m.RoundResult, m.RoundAnswer, m.LedgerItem, m.LedgerImport):
+        table.__table__.create(conn, checkfirst=True)
+    ensure_spot_round(conn)
+
+
+def ensure_spot_round(conn: Connection) -> str:
+    """The id of the campaign's 抽查 round, made if missing."""
+    from sqlalchemy import insert, select
+
+    from . import models as m
+
+    rd = m.Round.__table__
+    rid = conn.execute(select(rd.c.id).where(rd.c.kind == m.ROUND_SPOT)).scalar()
+    if rid is None:
+        rid = m.new_id()
+        conn.execute(insert(rd).values(id=rid, kind=m.ROUND_SPOT, name="抽查", source="", source_sha256="",
+                                       params="{}", created_at=m.now()))
+    return rid
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1, 2: _v2, 3: _v3}

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 ROLE_LEAD = "lead"
 ROLE_REVIEWER = "reviewer"
@@ -205,3 +205,105 @@ class MergeLog(SQLModel, table=True):
     reviewer_id: str | None = Field(default=None, max_length=36)
     merged_at: str = Field(default_factory=now)
     summary: str = "{}"
+
+
+# --- Rounds of a campaign (schema version 2) ------------------------------------------------
+# The review and answer tables of a campaign database hold its 抽查 round (the bureau's spot
+# check). A 自查 (an agency's self-check) or a 复查 (re-check after rectification) is run in a
+# round database of its own — a campaign database made from this one (anjuan selfcheck new,
+# anjuan recheck new) in which sampling, assignment, packages, merge and 合议 work as for 抽查 —
+# and its final results are imported here, file by file and item by item.
+
+ROUND_SELF = "self"  # 自查
+ROUND_SPOT = "spot"  # 抽查
+ROUND_RECHECK = "recheck"  # 复查
+ROUND_LABELS = {ROUND_SELF: "自查", ROUND_SPOT: "抽查", ROUND_RECHECK: "复查"}
+
+
+class Round(SQLModel, table=True):
+    __tablename__ = "round"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    kind: str = Field(max_length=16)  # self | spot | recheck
+    name: str = ""
+    agency_id: str | None = Field(default=None, foreign_key="agency.id", max_length=36)  # a 自查 round's agency
+    source: str = ""  # the round database or sheet its results came from
+    source_sha256: str = ""
+    params: str = "{}"
+    created_at: str = Field(default_factory=now)
+    imported_at: str | None = None
+
+
+class RoundResult(SQLModel, table=True):
+    """The final result of one file in a 自查 or 复查 round."""
+
+    __tablename__ = "round_result"
+    __table_args__ = (UniqueConstraint("round_id", "case_id"),)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    round_id: str = Field(foreign_key="round.id", max_length=36, index=True)
+    case_id: str = Field(foreign_key="case_file.id", max_length=36, index=True)
+    score: float
+    grade: str
+    vetoed: bool = False
+    note: str = ""
+    reviewers: str = ""
+
+
+class RoundAnswer(SQLModel, table=True):
+    """One checklist item of a round result that is not 符合 (符合 items are not stored)."""
+
+    __tablename__ = "round_answer"
+    __table_args__ = (UniqueConstraint("result_id", "item_id"),)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    result_id: str = Field(foreign_key="round_result.id", max_length=36, index=True)
+    item_id: str
+    verdict: str
+    deducted: float = 0.0
+    note: str = ""
+    page_ref: str = ""
+
+
+# --- 整改台账 (rectification ledger) --------------------------------------------------------
+
+LEDGER_OPEN = "未整改"
+LEDGER_DOING = "整改中"
+LEDGER_DONE = "已整改"
+LEDGER_REFUSED = "不予整改"
+LEDGER_OVERDUE = "逾期"  # derived: 未整改/整改中 after the deadline; never stored
+LEDGER_STATES = (LEDGER_OPEN, LEDGER_DOING, LEDGER_DONE, LEDGER_REFUSED)
+
+
+class LedgerItem(SQLModel, table=True):
+    """One problem an agency must rectify: a defect of a file's final result in a round."""
+
+    __tablename__ = "ledger_item"
+    __table_args__ = (UniqueConstraint("round_id", "case_id", "item_id"),)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    code: str = Field(unique=True, max_length=32)  # 问题编号, e.g. ZG-0007: how returned ledgers match rows
+    round_id: str = Field(foreign_key="round.id", max_length=36, index=True)
+    case_id: str = Field(foreign_key="case_file.id", max_length=36, index=True)
+    item_id: str
+    item_text: str = ""
+    verdict: str = ""
+    deducted: float = 0.0
+    problem: str = ""  # as the reviewer wrote it
+    page_ref: str = ""
+    deadline: str  # YYYY-MM-DD, a local (Asia/Shanghai) date
+    state: str = LEDGER_OPEN
+    measure: str = ""  # 整改措施
+    owner: str = ""  # 责任人
+    progress: str = ""  # 完成情况
+    done_on: str | None = None  # 完成日期
+    evidence: str = ""  # 佐证材料
+    reason: str = ""  # 不予整改的理由
+    created_at: str = Field(default_factory=now)
+    updated_at: str = Field(default_factory=now)
+
+
+class LedgerImport(SQLModel, table=True):
+    __tablename__ = "ledger_import"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    file_name: str
+    sha256: str = Field(max_length=64)
+    rows: int = 0
+    changed: int = 0
+    imported_at: str = Field(default_factory=now)

@@ -167,6 +167,7 @@ def write_xlsx(data: BulletinData, path: Path, stream: bool | None = None) -> No
         _agreement(wb, data, formats)
     if data.workload and not data.public:
         _workload(wb, data, formats)
+    _round_sheets(wb, data, formats)
     _charts(wb, data, ranked_rows, grade_rows)
     wb.close()
 
@@ -379,6 +380,24 @@ def _agreement(wb, data: BulletinData, f) -> None:
     for para in w.agreement_text(data):
         s.ws.write_string(s.row, 0, _text(para), f["text"])
         s.row += 1
+
+
+def _round_sheets(wb, data: BulletinData, f) -> None:
+    """自查 and 上年度对比 sheets (reports.rounds_text), when the bulletin has them."""
+    from .rounds_text import block, sections
+
+    for key, title in sections(data):
+        blk = block(data, key)
+        kinds = ["wrap" if a == "left" else "text" for a in blk.aligns]
+        s = _Sheet(wb, title[:31], f, [(h, 10 * wd // 4 + 4, k) for h, wd, k in zip(blk.headers, blk.widths, kinds, strict=True)],
+                   fit=True)
+        for row in blk.rows:
+            s.add([_text(v) for v in row])
+        s.finish()
+        s.row += 1
+        for para in [*blk.paragraphs, *blk.after]:
+            s.ws.write_string(s.row, 0, _text(para), f["text"])
+            s.row += 1
 
 
 def _band_colours(n: int) -> list[str]:

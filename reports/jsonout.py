@@ -17,6 +17,7 @@ from pathlib import Path
 from .model import BulletinData, CategoryLoss
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
+OPTIONAL = ("selfcheck", "previous")  # written only when the campaign has them
 
 
 def _default(o):
@@ -38,7 +39,8 @@ def _dumps(o) -> str:
 
 
 def write_json(data: BulletinData, path: Path) -> None:
-    top = {f.name: getattr(data, f.name) for f in fields(data) if f.name != "agencies"}
+    top = {f.name: getattr(data, f.name) for f in fields(data) if f.name != "agencies"
+           and not (f.name in OPTIONAL and getattr(data, f.name) is None)}
     top["schema"] = data.schema
     with open(path, "w", encoding="utf-8", newline="\n") as out:
         out.write("{")

@@ -314,6 +314,10 @@ class BulletinData:
     def date(self) -> date:
         """The 成文日期 printed under the signature."""
         return self.issued_on or self.generated_on
+    # Other rounds (reports.rounds), present only when the campaign has them: the 自查 figures
+    # and the comparison with last year's campaign. Absent from the JSON when None.
+    selfcheck: object | None = None  # reports.rounds.SelfCheckSummary
+    previous: object | None = None  # reports.rounds.YearOnYear
 
     @property
     def ranked(self) -> list[AgencyEntry]:

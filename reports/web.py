@@ -85,7 +85,9 @@ def environment(markdown: bool, templates_dir: str | Path | None = None) -> Envi
         keep_trailing_newline=True,
         undefined=StrictUndefined,
     )
-    env.globals.update(w=w, cn_num=w.cn_num, typical_shown=w.TYPICAL_SHOWN)
+    from .rounds_text import block as round_block
+
+    env.globals.update(w=w, cn_num=w.cn_num, typical_shown=w.TYPICAL_SHOWN, round_block=round_block)
     env.filters.update(score=w.score, pct=w.pct, points=w.points, cn_date=w.cn_date)
     return env
 

@@ -752,6 +752,8 @@ class DocxWriter:
             elif key == "rectify":
                 for para in data.requirements:
                     b.p(para)
+            else:
+                _round_block(b, data, key)
         atts = w.appendices(data)
         self._attachment_note(b, atts)
         self._signature(b, data)
@@ -915,6 +917,19 @@ class DocxWriter:
             shift = (w.line_units(date) - w.line_units(organiser)) / 2 * 320
             b.p(organiser, "Signature", keep_next=True, ind=f'<w:ind w:right="{max(0, int(64 * 20 + shift))}"/>')
         b.p(date, "Signature")
+
+
+def _round_block(b: _Body, data, key: str) -> None:
+    """A section on other rounds (reports.rounds_text): paragraphs, one table, paragraphs."""
+    from .rounds_text import block
+
+    blk = block(data, key)
+    for para in blk.paragraphs:
+        b.p(para)
+    if blk.rows:
+        b.table(blk.headers, blk.rows, blk.widths, blk.aligns, caption=blk.caption)
+    for para in blk.after:
+        b.p(para)
 
 
 def _ranking_rows(data: md.BulletinData):

@@ -112,9 +112,16 @@ def bulletin_sections(data: md.BulletinData) -> list[tuple[str, str]]:
     out += [
         ("problems", "存在的主要问题"),
         ("failed", "不合格案卷情况"),
+        *_round_sections(data),
         ("rectify", "整改要求"),
     ]
     return out
+
+
+def _round_sections(data: md.BulletinData) -> list[tuple[str, str]]:
+    from .rounds_text import sections
+
+    return sections(data)
 
 
 def appendices(data: md.BulletinData) -> list[tuple[str, str]]:

@@ -66,3 +66,81 @@ def test_full_flow_on_postgres(pg_url):
     by_agency = {a.agency: a for a in campaign_status(db).agencies}
     assert sum(a.submitted for a in by_agency.values()) == 1
     db.engine.dispose()
+
+
+def test_schema_1_campaign_migrates_on_postgres_with_the_same_figures(pg_url, tmp_path):
+    """A campaign as schema 1 left it (no round tables, version 1), on PostgreSQL: opening it adds the
+    rounds and the 抽查 round, and every 抽查 figure stays the same."""
+    import json
+    from datetime import date
+
+    from anjuan.lead.reporting import load_bulletin
+    from reports.jsonout import write_json
+    from tests.merge_fixtures import build_campaign
+    from tests.rounds_fixtures import SPOT_PLAN, score_in
+
+    build_campaign(tmp_path, double=0.0, agencies={"县市场监督管理局": 3, "县交通运输局": 2}, target=pg_url)
+    score_in(pg_url, SPOT_PLAN)
+    db = open_database(pg_url)
+    write_json(load_bulletin(db, date(2025, 1, 10), date(2025, 3, 31)), tmp_path / "before.json")
+    before = json.dumps(campaign_status(db).to_json(), ensure_ascii=False)
+    with db.engine.begin() as c:  # back to schema 1
+        for t in ("ledger_import", "ledger_item", "round_answer", "round_result", "round"):
+            c.execute(text(f'DROP TABLE "{t}"'))
+        c.execute(text("UPDATE meta SET value = '1' WHERE key = 'schema_version'"))
+    db.engine.dispose()
+
+    db = open_database(pg_url)
+    try:
+        assert db.meta("schema_version") == "2"
+        with db.engine.connect() as c:
+            assert c.execute(text("SELECT kind FROM round")).scalars().all() == ["spot"]
+        write_json(load_bulletin(db, date(2025, 1, 10), date(2025, 3, 31)), tmp_path / "after.json")
+        assert (tmp_path / "after.json").read_bytes() == (tmp_path / "before.json").read_bytes()
+        assert json.dumps(campaign_status(db).to_json(), ensure_ascii=False) == before
+    finally:
+        db.close()
+
+
+def test_the_cycle_on_postgres(pg_url, tmp_path):
+    """自查 sheet, 整改台账 out and back, and a 复查 round database made from a server campaign."""
+    from datetime import date
+
+    from anjuan.rectify.ledger import create_ledger, export_ledgers, import_ledgers, ledger_summary
+    from anjuan.rounds.recheck import new_recheck, recheck_comparison, select_recheck
+    from anjuan.rounds.rounddb import import_round_database
+    from anjuan.rounds.selfcheck import import_selfcheck_sheet, selfcheck_summary
+    from tests.merge_fixtures import build_campaign
+    from tests.rounds_fixtures import M1, M3, MARKET, SPOT_PLAN, score_in
+    from tests.test_rounds import MARKET_RETURN, fill_market_ledger, write_selfcheck_sheet
+
+    build_campaign(tmp_path, double=0.0, agencies={MARKET: 3, "县交通运输局": 2}, target=pg_url)
+    score_in(pg_url, SPOT_PLAN)
+    db = open_database(pg_url)
+    try:
+        import_selfcheck_sheet(db, MARKET, write_selfcheck_sheet(tmp_path / "s.csv"))
+        market = next(a for a in selfcheck_summary(db).agencies if a.agency == MARKET)
+        assert (market.mean_diff, market.grade_diffs, market.lenient) == (5.5, 1, True)
+        assert create_ledger(db, date(2025, 3, 31)).created == 6
+        export_ledgers(db, tmp_path / "out", ("xlsx",), today=date(2025, 3, 1))
+        back = fill_market_ledger(tmp_path / "out" / f"{MARKET}问题整改台账.xlsx", tmp_path / "b.xlsx", MARKET_RETURN)
+        assert import_ledgers(db, [back], today=date(2025, 4, 10)).changed == 4
+        counts = {a.agency: (a.done, a.overdue) for a in ledger_summary(db, date(2025, 4, 10))}
+        assert counts[MARKET] == (2, 2)
+        sel = select_recheck(db, rectified=1.0, seed="9")
+        new_recheck(db, tmp_path / "r.db", sel, {}, "9").close()
+    finally:
+        db.close()
+    rdb = open_database(tmp_path / "r.db")
+    try:
+        assign(rdb, seed="9")
+    finally:
+        rdb.close()
+    score_in(tmp_path / "r.db", {M1: {}, M3: {"ZT-01": "否决", "CX-04": 3}})
+    db = open_database(pg_url)
+    try:
+        import_round_database(db, tmp_path / "r.db")
+        files = {f.case_no: (f.fixed, f.still, f.new) for f in recheck_comparison(db)}
+        assert files == {M1: (1, 0, 0), M3: (0, 1, 1)}
+    finally:
+        db.close()

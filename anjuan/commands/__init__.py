@@ -1,3 +1,15 @@
 """CLI commands, one module per workflow area. Importing this package registers them."""
 
-from . import answers, campaign, catalog, demo, merge, report, review, verify, workflow  # noqa: F401
+from . import (  # noqa: F401
+    answers,
+    campaign,
+    catalog,
+    demo,
+    merge,
+    rectify,
+    report,
+    review,
+    rounds,
+    verify,
+    workflow,
+)

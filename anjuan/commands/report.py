@@ -43,8 +43,12 @@ FORMATS_HELP = "xlsx,docx,html,md,json"
               help="出具正式通报：仍有待合议或未完成评查的案卷时拒绝生成（不加此项时这种情况下生成的是草稿）。")
 @click.option("--force", is_flag=True,
               help="输出目录中已有通报文件时，先删除这些文件再生成；也允许整改期限早于今天。")
+@click.option("--previous", "previous_db", metavar="LAST.db", default=None,
+              help="上年度评查活动数据库：通报中对比各执法机关均分、等次和名次，列出两年重复出现的问题。")
+@click.option("--rectification", is_flag=True,
+              help="出具整改情况通报（各执法机关问题、整改、逾期、复查结果和自查偏差），而不是评查结果通报。")
 def report(campaign_db, outdir, formats, public, deadline, templates_dir, threshold, organiser, doc_no, issued,
-           cc, annex, word_template, no_charts, final, force):
+           cc, annex, word_template, no_charts, final, force, previous_db, rectification):
     """出具评查结果通报和各执法机关反馈意见书（Excel、Word、HTML、Markdown、JSON）。
 
     只统计已有最终评查结果的案卷：尚未完成评查的列为“未完成”，双人评查意见不一致的列为“待合议”。
@@ -57,9 +61,15 @@ def report(campaign_db, outdir, formats, public, deadline, templates_dir, thresh
           anjuan report 2024评查.db -o 通报 --format docx,xlsx --deadline 2025-03-31
           anjuan report 2024评查.db -o 公开 --public --format html,md
           anjuan report 2024评查.db -o 正式 --final --doc-no 甲司发〔2025〕3号 --cc 市司法局
+          anjuan report 2024评查.db -o 通报 --previous 2023评查.db
+          anjuan report 2024评查.db -o 整改通报 --rectification
     """
     from pathlib import Path
 
+    if rectification:
+        from .rounds import rectification_report
+
+        return rectification_report(campaign_db, outdir, formats, public, organiser, templates_dir)
     from anjuan.lead.reporting import load_bulletin
     from reports.build import build_reports, parse_formats
     from reports.errors import ReportError
@@ -104,6 +114,9 @@ def report(campaign_db, outdir, formats, public, deadline, templates_dir, thresh
                 data = load_bulletin(db, today, due, public, threshold, organiser)
         else:
             data = load_bulletin(db, today, due, public, threshold, organiser)
+        from anjuan.rounds.bulletin import attach_rounds
+
+        attach_rounds(db, data, previous_db, threshold)
     finally:
         db.close()
 

@@ -193,11 +193,13 @@ def status(campaign_db, as_json):
         extra = agreement_summary(db)
     except ImportError:
         pass
+    rounds = _round_figures(db) if package_of is None else {}
     db.close()
     if as_json:
         data = st.to_json()
         if extra is not None:
             data["agreement"] = extra
+        data.update(rounds.get("json", {}))
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     from rich.table import Table
@@ -232,3 +234,33 @@ def status(campaign_db, as_json):
     out.print(t2)
     if extra is not None:
         out.print(extra.get("text", ""))
+    if rounds.get("selfcheck") is not None:
+        from .rounds import print_selfcheck
+
+        print_selfcheck(out, rounds["selfcheck"])
+    if rounds.get("ledger"):
+        from .rectify import print_ledger_summary
+
+        print_ledger_summary(out, rounds["ledger"], rounds["today"])
+        if rounds["overdue"]:
+            out.print(f"逾期未整改问题 {len(rounds['overdue'])} 个，清单：anjuan ledger list 评查活动.db --overdue")
+
+
+def _round_figures(db) -> dict:
+    """自查 and 整改 figures for status, when the campaign has any (nothing otherwise, so the
+    status of a campaign without rounds is exactly what it was)."""
+    from dataclasses import asdict
+
+    from anjuan.rectify.ledger import ledger_count, ledger_summary, local_today, overdue_entries
+    from anjuan.rounds.selfcheck import has_selfcheck, selfcheck_summary
+
+    out: dict = {"json": {}}
+    if has_selfcheck(db):
+        out["selfcheck"] = summary = selfcheck_summary(db)
+        out["json"]["selfcheck"] = asdict(summary)
+    if ledger_count(db):
+        today = local_today()
+        out["ledger"], out["overdue"], out["today"] = ledger_summary(db, today), overdue_entries(db, today), today
+        out["json"]["rectification"] = {"today": today.isoformat(), "agencies": [asdict(a) for a in out["ledger"]],
+                                        "overdue": [e.to_json(today) for e in out["overdue"]]}
+    return out

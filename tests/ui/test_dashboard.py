@@ -198,3 +198,52 @@ async def loaded(pilot) -> None:
 
 def test_dashboard_snapshot_120x40(snap_compare, lead_db):
     assert snap_compare(make_app(str(lead_db), "李卫东"), terminal_size=SIZE, run_before=loaded)
+
+
+async def test_the_rectify_tab_shows_ledger_counts_and_the_overdue_list(lead_db, monkeypatch):
+    """整改台账 in the dashboard: per agency 问题数/未整改/整改中/已整改/不予整改/逾期, and the overdue
+    items longest first; today is fixed at 2025-04-10 (deadlines 2025-03-31 and 2025-04-30)."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from anjuan import models as m
+    from anjuan.rounds.results import spot_round_id
+
+    monkeypatch.setattr("anjuan.ui.screens.dashboard.local_today", lambda: date(2025, 4, 10))
+    db = open_database(lead_db)
+    try:
+        spot = spot_round_id(db)
+        with db.session() as s:
+            files = {name: list(s.scalars(select(m.CaseFile.id).join(m.Agency).where(m.Agency.name == name)
+                                          .order_by(m.CaseFile.case_no)))[:3] for name, _ in AGENCIES}
+            plan = [  # (agency, file, state, deadline)
+                ("测试县市场监督管理局", 0, "未整改", "2025-03-31"),
+                ("测试县市场监督管理局", 1, "整改中", "2025-03-20"),
+                ("测试县市场监督管理局", 2, "已整改", "2025-03-31"),
+                ("测试县交通运输局", 0, "不予整改", "2025-03-31"),
+                ("测试县交通运输局", 1, "未整改", "2025-04-30"),
+            ]
+            for n, (agency, k, state, due) in enumerate(plan, 1):
+                s.add(m.LedgerItem(code=f"ZG-{n:04d}", round_id=spot, case_id=files[agency][k], item_id="CX-01",
+                                   problem=f"问题{n}", deadline=due, state=state,
+                                   done_on="2025-03-30" if state == "已整改" else None))
+    finally:
+        db.close()
+    app = make_app(str(lead_db), "李卫东")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("5")
+        assert screen.query_one("#tabs").active == "rectify"
+        rows = texts(screen.query_one("#ledger", GridList))
+        assert [r[:7] for r in rows] == [
+            ["测试县交通运输局", "2", "1", "0", "0", "1", "0"],
+            ["测试县市场监督管理局", "3", "1", "1", "1", "0", "2"],
+        ]
+        late = texts(screen.query_one("#overdue", GridList))
+        assert [(r[0], r[7]) for r in late] == [("ZG-0002", "21"), ("ZG-0001", "10")]
+        assert "逾期2" in str(screen.query_one("#tabs").get_tab("rectify").label)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpDialog)
+        assert any(k == "5" and d == "整改" for k, d, _ in app.screen.keys)

@@ -28,6 +28,13 @@ from anjuan.lead.dashboard import (
 )
 from anjuan.lead.finals import file_outcomes
 from anjuan.lead.status import CampaignStatus, campaign_status
+from anjuan.rectify.ledger import (
+    AgencyLedger,
+    LedgerEntry,
+    ledger_summary,
+    local_today,
+    overdue_entries,
+)
 from anjuan.review.reviewing import CaseDetail, case_detail
 
 from ..session import ReviewSession
@@ -41,6 +48,21 @@ LOADING = "正在读取…"
 
 def percent(part: int, whole: int) -> str:
     return f"{part * 100 / whole:.0f}%" if whole else "—"
+
+
+def read_rounds(db) -> tuple:
+    """The 自查 summary and 复查 comparison, reading the 抽查 finals once, and only if there are rounds."""
+    from anjuan import models as m
+    from anjuan.rounds.recheck import recheck_comparison
+    from anjuan.rounds.results import round_results, spot_results
+    from anjuan.rounds.selfcheck import has_selfcheck, selfcheck_summary
+
+    own = has_selfcheck(db)
+    again = bool(round_results(db, kind=m.ROUND_RECHECK))
+    if not own and not again:
+        return None, []
+    spot = spot_results(db)
+    return (selfcheck_summary(db, spot=spot) if own else None), (recheck_comparison(db, spot) if again else [])
 
 
 def grade_style(grade: str, bands: list[str]) -> str:
@@ -66,6 +88,10 @@ class DashboardScreen(WorkbenchScreen[None]):
         Binding("2", "tab('queue')", "待合议", id="dashboard-tab-queue", tooltip="两名评查人员意见不一致、等待合议的案卷"),
         Binding("3", "tab('merges')", "合并记录", id="dashboard-tab-merges", tooltip="已合并的评查人员数据包（时间、文件、人员、内容）"),
         Binding("4", "tab('agreement')", "一致性", id="dashboard-tab-agreement", tooltip="双人评查的条目一致率、Kappa 和平均分差"),
+        Binding("5", "tab('rectify')", "整改", id="dashboard-tab-rectify",
+                tooltip="整改台账：各执法机关问题数、未整改、整改中、已整改、逾期，以及逾期问题清单"),
+        Binding("6", "tab('rounds')", "自查复查", id="dashboard-tab-rounds",
+                tooltip="各执法机关自查数量、自查与抽查的偏差；复查结果与抽查结果的逐项对比"),
         Binding("f5,ctrl+r", "reload", "刷新", id="dashboard-reload", tooltip="重新读取数据库（在外部合并数据包之后按此刷新）"),
         Binding("l", "app.show_cases", "我的案卷", id="dashboard-cases", tooltip="打开分配给本人的案卷列表（Esc 返回总览）"),
     ]
@@ -99,6 +125,23 @@ class DashboardScreen(WorkbenchScreen[None]):
         def __init__(self, summary: dict) -> None:
             super().__init__()
             self.summary = summary
+
+    class LedgerRead(Message):
+        """The 整改台账 was read: counts per agency and the overdue items."""
+
+        def __init__(self, summary: list[AgencyLedger], overdue: list[LedgerEntry], today) -> None:
+            super().__init__()
+            self.summary = summary
+            self.overdue = overdue
+            self.today = today
+
+    class RoundsRead(Message):
+        """The 自查 figures and the 复查 comparison were read (None / empty when there are none)."""
+
+        def __init__(self, selfcheck, recheck: list) -> None:
+            super().__init__()
+            self.selfcheck = selfcheck
+            self.recheck = recheck
 
     class ConflictRead(Message):
         """A file from the queue was read for 合议."""
@@ -164,6 +207,29 @@ class DashboardScreen(WorkbenchScreen[None]):
                 yield GridList([Col("评查人员", most=20), Col("双评案卷", align="right"), Col("条目", align="right"),
                                 Col("条目一致率", align="right"), Col("Kappa", align="right"),
                                 Col("平均分差", align="right"), Col("", flex=1)], id="pairs")
+            with TabPane("5 整改", id="rectify"):
+                yield Static("各执法机关整改进度（按报回的整改台账）", classes="section-title")
+                yield GridList([Col("执法机关", most=28, shrink=True), Col("问题数", align="right"),
+                                Col("未整改", align="right"), Col("整改中", align="right"), Col("已整改", align="right"),
+                                Col("不予整改", align="right"), Col("逾期", align="right"), Col("已整改比例", flex=1, least=12),
+                                Col("", width=5, align="right")], id="ledger")
+                yield Static("逾期未整改问题", classes="section-title", id="overdue-title")
+                yield GridList([Col("问题编号", most=8), Col("执法机关", most=20, shrink=True), Col("案号", most=22),
+                                Col("评查项目", most=8), Col("存在问题", flex=1, least=16), Col("整改期限", most=10),
+                                Col("状态", most=6), Col("逾期天数", align="right")], id="overdue")
+            with TabPane("6 自查复查", id="rounds"):
+                yield Static("自查情况（偏差 = 自查得分 − 抽查得分，按双方都评查的案卷计）", classes="section-title",
+                             id="selfcheck-title")
+                yield GridList([Col("执法机关", most=28, shrink=True), Col("应自查", align="right"),
+                                Col("已自查", align="right"), Col("达标", most=4), Col("自查均分", align="right"),
+                                Col("共同案卷", align="right"), Col("偏差", align="right"),
+                                Col("等次不同", align="right"), Col("自查漏查", align="right"), Col("评价", flex=1)],
+                               id="selfcheck")
+                yield Static("复查结果与抽查结果对比", classes="section-title")
+                yield GridList([Col("案号", most=24), Col("执法机关", most=20, shrink=True), Col("抽查得分", align="right"),
+                                Col("抽查等次", most=6), Col("复查得分", align="right"), Col("复查等次", most=6),
+                                Col("已整改", align="right"), Col("仍存在", align="right"), Col("新发现", align="right"),
+                                Col("", flex=1)], id="recheck")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -197,6 +263,13 @@ class DashboardScreen(WorkbenchScreen[None]):
         if worker.is_cancelled:
             return
         self.post_message(self.AgreementRead(agreement_summary(db)))
+        if worker.is_cancelled:
+            return
+        today = local_today()
+        self.post_message(self.RoundsRead(*read_rounds(db)))
+        if worker.is_cancelled:
+            return
+        self.post_message(self.LedgerRead(ledger_summary(db, today), overdue_entries(db, today), today))
 
     @on(Worker.StateChanged)
     def read_failed(self, event: Worker.StateChanged) -> None:
@@ -253,7 +326,52 @@ class DashboardScreen(WorkbenchScreen[None]):
             self.query_one("#agreement-text", Static).update(data.get("text", ""))
         grid.empty_text = "尚无两名评查人员均已提交的双人评查案卷"
         grid.show(rows)
-        self.reading = False
+
+    @on(RoundsRead)
+    def rounds_read(self, message: RoundsRead) -> None:
+        grid = self.query_one("#selfcheck", GridList)
+        grid.empty_text = "还没有导入自查结果（anjuan selfcheck import 评查活动.db 自查.db）"
+        rows, keys = [], []
+        for a in message.selfcheck.agencies if message.selfcheck else []:
+            rows.append((a.agency, str(a.required), str(a.checked), Styled("是", "good") if a.meets else Styled("否", "bad"),
+                         points(a.self_mean) if a.self_mean is not None else Styled("—", "muted"), str(a.both),
+                         "—" if a.mean_diff is None else f"{a.mean_diff:+.2f}",
+                         str(a.grade_diffs) if a.both else "—", str(len(a.missed)) if a.both else "—",
+                         Styled("自查偏宽", "bad") if a.lenient else ""))
+            keys.append(a.agency)
+        grid.show(rows, keys)
+        if message.selfcheck:
+            self.query_one("#selfcheck-title", Static).update(
+                f"自查情况（比例要求 {message.selfcheck.ratio * 100:g}%；偏差 = 自查得分 − 抽查得分，按双方都评查的案卷计）")
+        again = self.query_one("#recheck", GridList)
+        again.empty_text = "还没有导入复查结果（anjuan recheck import 评查活动.db 复查.db）"
+        again.show([(f.case_no, f.agency, points(f.spot_score) if f.spot_score is not None else "—",
+                     Styled(f.spot_grade, grade_style(f.spot_grade, self.bands)), points(f.score),
+                     Styled(f.grade, grade_style(f.grade, self.bands)), str(f.fixed),
+                     Styled(str(f.still), "bad") if f.still else "0", Styled(str(f.new), "warn") if f.new else "0", "")
+                    for f in message.recheck], [f.case_no for f in message.recheck])
+
+    @on(LedgerRead)
+    def ledger_read(self, message: LedgerRead) -> None:
+        grid = self.query_one("#ledger", GridList)
+        grid.empty_text = "还没有整改台账（anjuan ledger export 评查活动.db -o 整改台账 --deadline 年-月-日）"
+        rows = []
+        for a in message.summary:
+            rows.append((a.agency, str(a.total), str(a.open), str(a.doing),
+                         Styled(str(a.done), "good") if a.done else "0", str(a.refused),
+                         Styled(str(a.overdue), "bad") if a.overdue else "0",
+                         Bar(a.done, a.total or 1), percent(a.done, a.total)))
+        grid.show(rows, [a.agency for a in message.summary])
+        late = self.query_one("#overdue", GridList)
+        late.empty_text = f"截至 {message.today.isoformat()} 没有逾期未整改的问题"
+        late.show([(e.code, e.agency, e.case_no, e.item_id, e.problem, e.deadline.isoformat(), e.state,
+                    Styled(str(e.days_overdue(message.today)), "bad")) for e in message.overdue],
+                  [e.code for e in message.overdue])
+        self.query_one("#overdue-title", Static).update(
+            f"逾期未整改问题（截至 {message.today.isoformat()}，共 {len(message.overdue)} 个）")
+        label = f"5 整改 逾期{len(message.overdue)}" if message.overdue else "5 整改"
+        self.query_one(TabbedContent).get_tab("rectify").label = label
+        self.reading = False  # the last part read
         self.loaded = True
         self.show_summary()
 
