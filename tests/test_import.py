@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -32,7 +33,6 @@ from anjuan.prepare.catalog_import import (
 )
 
 DATA = Path(__file__).parent / "data" / "catalogs"
-ANJUAN = Path("/work/venv/bin/anjuan")
 SCJG = "安溪县市场监督管理局"
 JT = "安溪县交通运输局"
 YJ = "安溪县应急管理局"
@@ -67,8 +67,8 @@ def write_csv(path: Path, lines: list[list[str]], encoding: str = "utf-8") -> Pa
 
 
 def cli_run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    exe = [str(ANJUAN)] if ANJUAN.exists() else ["python", "-m", "anjuan"]
-    return subprocess.run([*exe, *args], capture_output=True, text=True, cwd=cwd)
+    # The interpreter running the tests, never a fixed path or a `python` found on PATH.
+    return subprocess.run([sys.executable, "-m", "anjuan", *args], capture_output=True, text=True, cwd=cwd)
 
 
 # ---------------------------------------------------------------------------------------------
