@@ -137,7 +137,8 @@ def _check_against_db(conn, catalogs: list[ParsedCatalog]) -> list[ImportProblem
 def _summaries(catalogs: list[ParsedCatalog], known_agencies: set[str]) -> tuple[list[FileSummary], list[AgencyCount]]:
     files = [FileSummary(p.file_name, p.sha256, len(p.rows), p.blank_rows, p.format, p.encoding,
                          inferred_kinds=p.inferred_kinds, missing_kinds=p.missing_kinds,
-                         extra_columns=list(p.extra_columns)) for p in catalogs]
+                         extra_columns=list(p.extra_columns), case_nos_normalised=p.case_nos_normalised,
+                         case_no_examples=list(p.case_no_examples)) for p in catalogs]
     counts: dict[str, int] = {}
     for p in catalogs:
         for r in p.rows:

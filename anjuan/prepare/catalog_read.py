@@ -7,7 +7,6 @@ catalog_validate.py; writing to the database is catalog_import.py.
 
 from __future__ import annotations
 
-import csv
 import gc
 import hashlib
 import io
@@ -17,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
-from anjuan.tables import UndecodableText, decode_csv_bytes
+from anjuan.tables import CsvProblem, UndecodableText, decode_csv_bytes, parse_csv
 
 MAX_ERRORS_SHOWN = 50
 
@@ -91,6 +90,10 @@ class ParsedCatalog:
     blank_rows: int = 0
     inferred_kinds: int = 0  # rows whose blank 案件类别 was read off the 案号 or the title
     missing_kinds: int = 0  # rows still without a 案件类别
+    # case numbers changed by normalise_case_no (invisible characters, year brackets), and the
+    # first few as (row, as written, as stored)
+    case_nos_normalised: int = 0
+    case_no_examples: list[tuple[int, str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -116,6 +119,8 @@ class FileSummary:
     inferred_kinds: int = 0
     missing_kinds: int = 0
     extra_columns: list[str] = field(default_factory=list)
+    case_nos_normalised: int = 0
+    case_no_examples: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -175,7 +180,12 @@ def _gc_paused() -> Iterator[None]:
 
 
 class _FileProblem(Exception):
-    """The file as a whole cannot be read (not a spreadsheet, no header, …)."""
+    """The file as a whole cannot be read (not a spreadsheet, no header, …); `row` and
+    `column` (1-based) when the problem has a place."""
+
+    def __init__(self, message: str, row: int | None = None, column: int = 0):
+        super().__init__(message)
+        self.row, self.column = row, column
 
 
 def _sniff_kind(name: str, data: bytes) -> str:
@@ -210,12 +220,11 @@ def _csv_rows(data: bytes) -> tuple[list[list[str]], str]:
         hint = ("请提供 Excel 或 CSV 格式的案卷目录" if "二进制" in str(exc)
                 else "请用 Excel 打开后另存为“CSV UTF-8（逗号分隔）”再导入")
         raise _FileProblem(f"{exc}，{hint}") from None
-    sample = text[:20000]
-    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)), encoding
-    except csv.Error as exc:
-        raise _FileProblem(f"CSV 格式有误：{exc}") from None
+        rows, _ = parse_csv(text)
+    except CsvProblem as exc:
+        raise _FileProblem(exc.message, exc.row or None, exc.column) from None
+    return rows, encoding
 
 
 def _cell_text(v: object) -> str:
@@ -232,10 +241,29 @@ def _cell_text(v: object) -> str:
     return "" if v is None else str(v)
 
 
-def _workbook_sheets(data: bytes) -> list[tuple[str, list[list]]]:
-    """(sheet name, rows as from row 1 column A) of every visible worksheet."""
+@dataclass
+class SheetData:
+    """One worksheet as read: its cells from A1, whether it is hidden, and the cells holding a
+    formula whose result was never saved (they read as blank)."""
+
+    name: str
+    rows: list[list]
+    hidden: bool = False
+    uncached_formulas: list[tuple[int, int]] = field(default_factory=list)  # (row, column), 1-based
+
+
+def _workbook_sheets(data: bytes) -> list[SheetData]:
+    """Every worksheet, visible or hidden (the caller decides what hidden data means). Each
+    sheet's size is checked in its XML first: calamine allocates the whole used rectangle."""
     from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
+    from anjuan.tables import scan_xlsx, sheet_too_big
+
+    scans = scan_xlsx(data) if data[:4] == b"PK\x03\x04" else {}
+    for scan in scans.values():
+        why = sheet_too_big(scan)
+        if why:
+            raise _FileProblem(why)
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - calamine raises several error types
@@ -245,13 +273,15 @@ def _workbook_sheets(data: bytes) -> list[tuple[str, list[list]]]:
     sheets = []
     with wb:
         for meta in wb.sheets_metadata:
-            if meta.visible != SheetVisibleEnum.Visible or meta.typ != SheetTypeEnum.WorkSheet:
+            if meta.typ != SheetTypeEnum.WorkSheet:
                 continue
             try:
                 rows = wb.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
             except Exception as exc:  # noqa: BLE001
                 raise _FileProblem(f"无法读取工作表“{meta.name}”：{exc}") from None
-            sheets.append((meta.name, rows))
+            scan = scans.get(meta.name)
+            sheets.append(SheetData(meta.name, rows, meta.visible != SheetVisibleEnum.Visible,
+                                    scan.uncached_formulas if scan else []))
     return sheets
 
 

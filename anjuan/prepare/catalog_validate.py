@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from itertools import repeat
+from itertools import chain, repeat
 from pathlib import Path
 
 from anjuan.prepare.catalog_read import (
@@ -18,6 +18,7 @@ from anjuan.prepare.catalog_read import (
     ImportProblem,
     ParsedCatalog,
     Progress,
+    SheetData,
     _cell_text,
     _csv_rows,
     _FileProblem,
@@ -26,7 +27,7 @@ from anjuan.prepare.catalog_read import (
     _sniff_kind,
     _workbook_sheets,
 )
-from anjuan.tables import column_letter
+from anjuan.tables import _CASE_NO_SUSPECT, column_letter, normalise_case_no
 
 # ---------------------------------------------------------------------------------------------
 # Column names
@@ -76,6 +77,8 @@ def infer_kind(case_no: str, context: str = "") -> str:
 
 HEADER_SCAN_ROWS = 20
 PROGRESS_EVERY = 5_000
+# A catalog cell longer than this is a paste gone wrong (or a swallowed file), not a title.
+MAX_CELL_CHARS = 2_000
 
 DATE_EXPECTED = "应为 2021-07-06、2021/7/6、2021.7.6、2021年7月6日 或 20210706 这样的日期"
 
@@ -145,6 +148,8 @@ _SERIAL_MIN, _SERIAL_MAX = 18264, 73050
 
 
 def _ymd(y: str | int, mo: str | int, d: str | int) -> str | None:
+    if not 1950 <= int(y) <= 2099:  # a typo (2200, 1024), as for Excel serial numbers below
+        return None
     try:
         return date(int(y), int(mo), int(d)).isoformat()
     except ValueError:
@@ -265,19 +270,34 @@ def _parse_bytes(parsed: ParsedCatalog, data: bytes, agency: str | None, progres
         parsed.format = kind
         if kind == "csv":
             rows, parsed.encoding = _csv_rows(data)
-            sheets: list[tuple[str, list[list]]] = [("", rows)]
+            sheets = [SheetData("", rows)]
         else:
             sheets = _workbook_sheets(data)
     except _FileProblem as exc:
-        parsed.errors.append(ImportProblem(name, str(exc)))
+        letter = column_letter(exc.column - 1) if exc.column else ""
+        parsed.errors.append(ImportProblem(name, str(exc), exc.row, f"{letter}列" if letter else ""))
         return
 
-    found = [(sheet, rows, _find_header(rows)) for sheet, rows in sheets]
+    # Hidden worksheets are read like the others: a catalog hidden in one is an error, not a
+    # silent loss; hidden sheets without a catalog header (lookup lists) are left alone.
+    hidden = [sh for sh in sheets if sh.hidden]
+    sheets = [sh for sh in sheets if not sh.hidden]
+    for sh in hidden:
+        header = _find_header(sh.rows)
+        if header is not None and "case_no" in header.fields:
+            n = sum(1 for r in sh.rows[header.row + 1:] if any(_cell_text(c).strip() for c in r))
+            if n:
+                parsed.errors.append(ImportProblem(
+                    name, f"这是隐藏的工作表，其中有 {n} 行案卷记录。隐藏工作表不会被略过：如需导入，"
+                    "请在 Excel 中取消隐藏；如不需要，请删除该工作表，再重新导入", sheet=sh.name))
+    found = [(sh.name, sh.rows, _find_header(sh.rows)) for sh in sheets]
     catalogs = [(s, r, h) for s, r, h in found if h is not None and "case_no" in h.fields]
     if not catalogs:
         # Report against the sheet that looks most like a catalog (or the first one).
         candidates = [(s, r, h) for s, r, h in found if h is not None]
         if not candidates:
+            if parsed.errors:
+                return
             if not any(any(_cell_text(c).strip() for c in row) for _, rows, _ in found for row in rows):
                 parsed.errors.append(ImportProblem(name, "文件中没有任何内容"))
             else:
@@ -290,8 +310,14 @@ def _parse_bytes(parsed: ParsedCatalog, data: bytes, agency: str | None, progres
         if "agency" not in header.fields and not agency:
             parsed.errors.append(_missing_agency(name, sheet if len(sheets) > 1 else "", header))
         return
+    multi_sheet = len(catalogs) > 1
+    uncached = {sh.name: sh.uncached_formulas for sh in sheets}
+    for sheet, rows, header in catalogs:
+        label = sheet if multi_sheet else ""
+        parsed.errors.extend(_rows_above_header(name, label, rows, header))
+        parsed.errors.extend(_uncached_formulas(name, label, header, uncached.get(sheet, [])))
 
-    multi = len(catalogs) > 1
+    multi = multi_sheet
     context = name + " " + " ".join(
         _cell_text(c) for _, rows, h in catalogs for row in rows[: h.row] for c in row)
     parsed.sheets = [s for s, _, _ in catalogs] if multi else [""]
@@ -308,6 +334,13 @@ def _parse_bytes(parsed: ParsedCatalog, data: bytes, agency: str | None, progres
             parsed.errors.append(_missing_agency(name, label, header))
             continue
         done = _parse_rows(parsed, rows, header, agency, label, seen, progress, done, total)
+    # Every record under a header is accounted for: imported, blank, or an error.
+    if not parsed.errors:
+        records = sum(len(r) - h.row - 1 for _, r, h in catalogs)
+        if len(parsed.rows) + parsed.blank_rows != records:
+            parsed.errors.append(ImportProblem(
+                name, f"读取到 {records} 行记录，但只识别出 {len(parsed.rows)} 条案卷和 {parsed.blank_rows} 个空行，"
+                "为防止漏导入，没有导入任何内容。请把文件另存为 .xlsx 后重试"))
     if not parsed.rows and not parsed.errors:
         parsed.errors.append(ImportProblem(
             name, f"表头（第{parsed.header_row}行）下面没有任何案卷记录", sheet=catalogs[0][0] if multi else ""))
@@ -318,6 +351,38 @@ def _parse_bytes(parsed: ParsedCatalog, data: bytes, agency: str | None, progres
                 parsed.inferred_kinds += 1
             else:
                 parsed.missing_kinds += 1
+
+
+def _rows_above_header(name: str, sheet: str, rows: list[list], header: _Header) -> list[ImportProblem]:
+    """Rows above the header that look like case files (a case number and at least two more
+    catalog columns filled in): they would be dropped, so they are errors."""
+    problems = []
+    c_case = header.fields["case_no"]
+    mapped = list(header.fields.values())
+    for i, row in enumerate(rows[:header.row]):
+        cells = [_cell_text(row[c]).strip() if c < len(row) else "" for c in mapped]
+        case_no = _cell_text(row[c_case]).strip() if c_case < len(row) else ""
+        if case_no and sum(1 for c in cells if c) >= 3:
+            problems.append(ImportProblem(
+                name, f"这一行在表头（第{header.row + 1}行）之上，看起来是一条案卷记录（案号“{case_no}”），"
+                "表头之上的行不会导入。请把表头移到所有案卷记录的上方后重新导入",
+                i + 1, header.cells[c_case], column_letter(c_case), case_no, sheet))
+    return problems
+
+
+def _uncached_formulas(name: str, sheet: str, header: _Header,
+                       cells: list[tuple[int, int]]) -> list[ImportProblem]:
+    """Formula cells under the header whose result was never saved: they would read as blank."""
+    used = set(header.fields.values()) | {c for c, _ in header.extra}
+    problems = []
+    for row, col in cells:
+        if row - 1 <= header.row or col - 1 not in used:
+            continue
+        text = header.cells[col - 1] if col - 1 < len(header.cells) else ""
+        problems.append(ImportProblem(
+            name, "这是公式，但文件中没有保存公式的计算结果（会被读成空白）。请用 Excel 打开该文件，"
+            "等计算完成后保存（或把公式列“选择性粘贴”为数值），再导入", row, text, column_letter(col - 1), None, sheet))
+    return problems
 
 
 def _columns_found(header: _Header) -> str:
@@ -410,6 +475,24 @@ def _parse_rows(parsed: ParsedCatalog, rows: list[list], header: _Header, defaul
         n = len(block)
         blank = [""] * n
         cases = _clean_column([r[c_case] for r in block], _FW_ALL)
+        if any(map(_CASE_NO_SUSPECT, cases)):
+            fixed = [normalise_case_no(v) for v in cases]
+            for k, (before, after) in enumerate(zip(cases, fixed, strict=True)):
+                if before != after:
+                    parsed.case_nos_normalised += 1
+                    if len(parsed.case_no_examples) < 3:
+                        parsed.case_no_examples.append((start + 1 + k, before, after))
+            cases = fixed
+        longest = max(map(len, chain.from_iterable(block)), default=0)
+        if longest > MAX_CELL_CHARS:
+            for k, raw in enumerate(block):
+                for c, v in enumerate(raw):
+                    if len(v) > MAX_CELL_CHARS:
+                        text = cells[c] if c < len(cells) else ""
+                        errors.append(ImportProblem(
+                            name, f"单元格内容过长（{len(v)} 字，最多 {MAX_CELL_CHARS} 字），可能是多行内容粘贴到了一个单元格，"
+                            "请核对后重新导入", start + 1 + k, text, column_letter(c), None, sheet))
+            block = [[v if len(v) <= MAX_CELL_CHARS else "" for v in raw] for raw in block]
         agencies = (cached("agency", [r[c_agency] for r in block], agency_of) if c_agency >= 0
                     else [default_agency] * n)
         titles = _clean_column([r[c_title] for r in block], _FW_TEXT) if c_title >= 0 else blank

@@ -70,6 +70,7 @@ from anjuan.review.answers_validate import (  # noqa: F401
 )
 from anjuan.review.answers_write import _write, _write_csv, _write_xlsx
 from anjuan.review.reviewing import STATUS_LABELS, resolve_reviewer
+from anjuan.tables import normalise_case_no
 from scoring import DEDUCT, Standard
 
 # ---------------------------------------------------------------------------------------------
@@ -238,7 +239,7 @@ def import_answers(db: Database, path: str | Path, reviewer_name: str | None,
             if not agency:
                 problems.append(sheet.problem(r.row, "agency", f"执法机关为空（案号“{case_no}”）"))
                 continue
-            case = exact.get((agency, case_no)) or normal.get((_norm(agency), _norm(case_no)))
+            case = exact.get((agency, case_no)) or normal.get((_norm(agency), normalise_case_no(_norm(case_no))))
             if case is None:
                 unresolved.setdefault((agency, case_no), []).append(r.row)
             else:

@@ -4,6 +4,7 @@ described in answers_io.py, and `read_sheet` (CSV or Excel → trimmed rows)."""
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,11 +89,16 @@ def _parse_number(text: str) -> float | None:
     t = _norm(text).replace("。", ".")
     if t.endswith("分"):
         t = t[:-1].strip()
-    try:
-        x = float(t)
-    except ValueError:
+    # Plain decimals only: float() would also take “0_1” (as 1), “1e-320” and “inf”.
+    if not _DECIMAL(t):
         return None
+    x = float(t)
     return x if math.isfinite(x) else None
+
+
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)").fullmatch
+# 问题描述 / 卷内页码 longer than this are refused with their row (the screens allow as much).
+MAX_NOTE_CHARS = 5_000
 
 
 # ---------------------------------------------------------------------------------------------

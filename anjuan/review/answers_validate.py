@@ -12,6 +12,7 @@ from anjuan import models as m
 from anjuan.errors import InputError
 from anjuan.review.answers_read import (
     MAX_ERRORS_SHOWN,
+    MAX_NOTE_CHARS,
     SheetProblem,
     _fmt,
     _norm,
@@ -20,6 +21,7 @@ from anjuan.review.answers_read import (
     _Sheet,
 )
 from anjuan.review.reviewing import StoredAnswer, validate_answer
+from anjuan.tables import normalise_case_no
 from scoring import DEDUCT, NA, PASS, VERDICTS, VETO, Standard
 
 IN_CHUNK = 500
@@ -74,7 +76,7 @@ def _load_cases(conn, reviewer_id: str) -> tuple[dict, dict]:
             .select_from(cf.join(ag, ag.c.id == cf.c.agency_id)).where(mine)):
         case = _Case(cid, agency, case_no, kind or "")
         exact[(agency, case_no)] = case
-        normal.setdefault((_norm(agency), _norm(case_no)), case)
+        normal.setdefault((_norm(agency), normalise_case_no(_norm(case_no))), case)
     return exact, normal
 
 
@@ -176,6 +178,9 @@ def _check_row(sheet: _Sheet, std: Standard, r: _Row, case: _Case | None,
             bad("deducted", f"否决项不另行扣分，扣分应为空（或该条目分值 {_fmt(item.points)}），实际为“{raw}”")
         deducted = item.points
 
+    for fld in ("note", "page_ref"):
+        if len(c[fld]) > MAX_NOTE_CHARS:
+            bad(fld, f"内容过长（{len(c[fld])} 字，最多 {MAX_NOTE_CHARS} 字），请精简后再导入")
     if len(problems) > n_before or item_id is None or verdict is None:
         return None
     if case is not None:
