@@ -44,6 +44,7 @@ def report(campaign_db, outdir, formats, public, deadline, templates_dir, thresh
 
     from ..db import open_database
     from ..errors import AnjuanError
+    from ..faults import no_leftovers
 
     try:
         wanted = parse_formats(formats)
@@ -66,7 +67,7 @@ def report(campaign_db, outdir, formats, public, deadline, templates_dir, thresh
         console(stderr=True).print(f"[yellow]注意：[/]整改期限 {due.isoformat()} 早于今天。", markup=True)
 
     err = console(stderr=True)
-    db = open_database(campaign_db)
+    db = open_database(campaign_db, read_only=True)  # read-only media; never waits for a merge
     from ..db import ROLE_CAMPAIGN, database_role
 
     if not organiser:
@@ -104,10 +105,19 @@ def report(campaign_db, outdir, formats, public, deadline, templates_dir, thresh
                 def progress(done: int, total: int, label: str) -> None:
                     bar.update(task, completed=done, total=total, current=label)
 
-                written = build_reports(data, outdir, wanted, templates_dir, progress)
+                with no_leftovers(outdir):
+                    written = build_reports(data, outdir, wanted, templates_dir, progress)
         else:
-            written = build_reports(data, outdir, wanted, templates_dir)
+            with no_leftovers(outdir):  # a failed report (disk full) leaves no half-written files
+                written = build_reports(data, outdir, wanted, templates_dir)
     except ReportError as exc:
+        cause = exc.__context__  # reports/ words OS errors with the system's (English) text
+        if isinstance(cause, OSError):
+            from ..faults import describe_os_error
+
+            known = describe_os_error(cause, Path(cause.filename or outdir).name)
+            if known is not None:
+                raise known from None
         raise AnjuanError(str(exc)) from None
 
     from reports import wording as w

@@ -77,11 +77,11 @@ def pack(db: Database, reviewer_name: str, out: str | Path) -> PackResult:
             review_ids = select(rv.c.id).where(own)
             n_answers = _copy(src, dst, an, an.c.review_id.in_(review_ids))
             _copy(src, dst, hist, hist.c.review_id.in_(review_ids))
+        target.close()
     except BaseException:
         target.engine.dispose()
         _remove_db(Path(out))
         raise
-    target.close()
     return PackResult(str(out), reviewer.name, len(rows), n_reviews, n_answers)
 
 
