@@ -176,6 +176,7 @@ class SheetScan:
     farthest: str = ""            # the cell reference of the farthest value, e.g. "XFD1048576"
     uncached_formulas: list[tuple[int, int]] = field(default_factory=list)  # (row, column), 1-based
     too_big_xml: bool = False
+    damaged: bool = False
 
     @property
     def cells(self) -> int:
@@ -215,16 +216,22 @@ def scan_xlsx(data: bytes | Path) -> dict[str, SheetScan]:
 
     try:
         zf = zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data)
-    except (zipfile.BadZipFile, OSError):
+    except Exception:  # noqa: BLE001 - not a zip we can read (BadZipFile, NotImplementedError, …)
         return {}
     out: dict[str, SheetScan] = {}
     with zf:
-        for name, part in _xlsx_sheet_parts(zf).items():
+        try:
+            parts = _xlsx_sheet_parts(zf)
+        except Exception:  # noqa: BLE001 - a damaged zip (zlib, CRC, encryption…): calamine says so
+            return {}
+        for name, part in parts.items():
             scan = out[name] = SheetScan(name)
             try:
                 _scan_sheet_xml(zf, part, scan)
-            except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError):
-                continue  # calamine will report the damage in its own words
+            except KeyError:
+                continue  # a sheet without its part: calamine reports the damage
+            except Exception:  # noqa: BLE001 - damaged data: refuse rather than let calamine guess
+                scan.damaged = True
     return out
 
 
@@ -286,6 +293,8 @@ def _scan_sheet_xml(zf, part: str, scan: SheetScan) -> None:
 
 def sheet_too_big(scan: SheetScan) -> str | None:
     """Why a worksheet is refused before it is read (Chinese), or None."""
+    if scan.damaged:
+        return f"工作表“{scan.name}”的数据已损坏，无法读取。请用 Excel 打开后另存为 .xlsx 再导入"
     if scan.too_big_xml:
         return (f"工作表“{scan.name}”的内容超过 {MAX_SHEET_XML_BYTES // 1_000_000} MB，无法读取。"
                 "请删除多余的行列，或分成几个文件后再导入")

@@ -158,3 +158,32 @@ def is_sqlite_file(path: Path) -> bool:
             return fh.read(16) == b"SQLite format 3\x00"
     except OSError:
         return False
+
+
+def damaged_sqlite_file(path: Path) -> str | None:
+    """Why a SQLite file (a reviewer package) cannot be trusted byte for byte, or None: SQLite's
+    quick_check, then every row read once (text that is not UTF-8 fails only when read, deep
+    inside a merge). Opens the file read-only and leaves no -wal/-shm behind."""
+    import sqlite3
+    from urllib.parse import quote
+
+    wal = Path(str(path) + "-wal")
+    flags = "mode=ro" if wal.exists() and wal.stat().st_size else "mode=ro&immutable=1"
+    try:
+        con = sqlite3.connect(f"file:{quote(str(Path(path).resolve()))}?{flags}", uri=True)
+    except sqlite3.Error as exc:
+        return str(exc)
+    try:
+        problems = [r[0] for r in con.execute("PRAGMA quick_check(5)")]
+        if problems != ["ok"]:
+            return "；".join(problems)
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            for _ in con.execute(f'SELECT * FROM "{table}"'):
+                pass
+        return None
+    except (sqlite3.Error, ValueError) as exc:
+        return str(exc)
+    finally:
+        con.close()
+
