@@ -45,10 +45,15 @@ def parse_csv(text: str, delimiter: str | None = None) -> tuple[list[list[str]],
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise CsvProblem(0, 0, f"CSV 格式有误：{exc}") from None
+    # As many records as physical lines: no cell holds a line break, nothing can be swallowed.
+    if len(rows) >= text.count("\n"):
+        return rows, delimiter
     widths = sorted(len(r) for r in rows if len(r) > 1)
     typical = widths[len(widths) // 2] if widths else 1
     need = max(2, typical - 2)
     for i, row in enumerate(rows):
+        if not any("\n" in cell or "\r" in cell for cell in row):
+            continue
         for j, cell in enumerate(row):
             if "\n" not in cell and "\r" not in cell:
                 continue

@@ -57,6 +57,22 @@ INSERT_CHUNK = 20_000
 # Importing into a campaign database
 
 
+_CASE_COLUMNS = ("id", "agency_id", "case_no", "title", "party", "kind", "decided_on", "officers",
+                 "source_file", "source_row", "extra", "import_id")
+
+
+def _insert_rows(conn, table, columns: tuple[str, ...], values: list[tuple]) -> None:
+    """executemany of plain tuples. On SQLite straight to the driver (SQLAlchemy's per-row
+    parameter processing costs as much as the insert itself); elsewhere through SQLAlchemy."""
+    if conn.dialect.name == "sqlite":
+        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        conn.exec_driver_sql(sql, values)
+    else:
+        from sqlalchemy import insert
+
+        conn.execute(insert(table), [dict(zip(columns, v, strict=True)) for v in values])
+
+
 def _local_time(iso_utc: str) -> str:
     try:
         return datetime.fromisoformat(iso_utc).replace(tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M")
@@ -261,16 +277,13 @@ def _import_catalogs(db: Database, paths: Sequence[str | Path], agency: str | No
                 chunk = rows[start:start + INSERT_CHUNK]
                 ids = all_ids[written:written + len(chunk)]
                 dumps = json.dumps
-                params = [
-                    {"id": ids[k], "agency_id": known[r.agency], "case_no": r.case_no, "title": r.title,
-                     "party": r.party, "kind": r.kind, "decided_on": r.decided_on, "officers": r.officers,
-                     "source_file": _source_name(parsed, r) if r.sheet else parsed.file_name,
-                     "source_row": r.source_row,
-                     "extra": dumps(r.extra, ensure_ascii=False) if r.extra else "{}",
-                     "import_id": batch_id}
+                values = [
+                    (ids[k], known[r.agency], r.case_no, r.title, r.party, r.kind, r.decided_on, r.officers,
+                     _source_name(parsed, r) if r.sheet else parsed.file_name, r.source_row,
+                     dumps(r.extra, ensure_ascii=False) if r.extra else "{}", batch_id)
                     for k, r in enumerate(chunk)
                 ]
-                conn.execute(insert(table), params)
+                _insert_rows(conn, table, _CASE_COLUMNS, values)
                 written += len(chunk)
                 if progress is not None:
                     progress("写入数据库", written, total)
