@@ -185,10 +185,10 @@ class DashboardScreen(WorkbenchScreen[None]):
     def load(self) -> None:
         db = self.session.db
         worker = get_current_worker()
-        self.post_message(self.StatusRead(campaign_status(db)))
+        outcomes = file_outcomes(db)  # worked out once, for the progress table and the 合议 queue
+        self.post_message(self.StatusRead(campaign_status(db, outcomes)))
         if worker.is_cancelled:
             return
-        outcomes = file_outcomes(db)
         states = Counter(o.state for o in outcomes.values())
         self.post_message(self.OutcomesRead(conflict_queue(db, outcomes), final_scores(db, outcomes), states))
         if worker.is_cancelled:
