@@ -388,11 +388,14 @@ def main() -> int:
     print(f"{'项目':<44} {'结果':>13} {'基准（同次运行）':>13} {'比值':>7}  目标")
     for f in figures:
         print(f.row())
-    print(f"共用时 {elapsed:.0f} s；{os.cpu_count()} 核；Python {platform.python_version()}；"
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    print(f"共用时 {elapsed:.0f} s；{os.cpu_count()} 核；结束时负载 {load:.1f}；Python {platform.python_version()}；"
           f"SQLite {sqlite3.sqlite_version}{'；--quick（十分之一规模）' if args.quick else ''}")
+    if load is not None and os.cpu_count() and load > os.cpu_count():
+        print("注意：机器负载高于核数，其他程序占用了 CPU，以上用时偏长；比值（与同次运行的基准相比）受影响较小。")
     args.json.write_text(json.dumps({
         "when": time.strftime("%Y-%m-%d %H:%M:%S"), "seconds": elapsed, "quick": args.quick,
-        "cpus": os.cpu_count(), "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
+        "cpus": os.cpu_count(), "load": load, "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
         "machine": platform.machine(), "figures": [f.to_json() for f in figures],
     }, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"已写入 {args.json}")
