@@ -13,7 +13,7 @@ VERDICTS = st.sampled_from(["符合", "扣分", "不适用", "否决"])
 ANSWERS = st.dictionaries(st.sampled_from([f"I{i}" for i in range(8)]), VERDICTS, max_size=8)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(ANSWERS, ANSWERS, st.floats(0, 100), st.floats(0, 100)), max_size=12))
 def test_counts_give_the_same_figures(files):
     pairs = [ReviewPair(str(i), a, b, sa, sb) for i, (a, b, sa, sb) in enumerate(files)]

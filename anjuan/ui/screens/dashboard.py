@@ -127,6 +127,7 @@ class DashboardScreen(WorkbenchScreen[None]):
         """The last read stopped with an error."""
         self.loaded = False
         """Every part has been read at least once."""
+        self._parts_pending = 0  # reading threads that have not posted their last part yet
 
     def compose(self) -> ComposeResult:
         yield Header(icon="卷")
@@ -179,7 +180,11 @@ class DashboardScreen(WorkbenchScreen[None]):
         self.reading = True
         self.failed = False
         self.show_summary()
+        # Two threads: agreement statistics are worked out by the database (SQLite leaves the
+        # GIL while it counts) at the same time as the progress, the outcomes and the queue.
+        self._parts_pending = 2
         self.load()
+        self.load_agreement()
 
     @work(thread=True, exclusive=True, group="dashboard", exit_on_error=False, description="读取评查进度与待合议案卷")
     def load(self) -> None:
@@ -194,14 +199,26 @@ class DashboardScreen(WorkbenchScreen[None]):
         if worker.is_cancelled:
             return
         self.post_message(self.MergesRead(merge_history(db)))
-        if worker.is_cancelled:
-            return
-        self.post_message(self.AgreementRead(agreement_summary(db)))
+
+    @work(thread=True, exclusive=True, group="dashboard-agreement", exit_on_error=False,
+          description="统计双人评查一致性")
+    def load_agreement(self) -> None:
+        summary = agreement_summary(self.session.db)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.AgreementRead(summary))
+
+    def _part_read(self) -> None:
+        """One of the two reading threads has posted its last part."""
+        self._parts_pending -= 1
+        if self._parts_pending <= 0:
+            self.reading = False
+            self.loaded = True
+        self.show_summary()
 
     @on(Worker.StateChanged)
     def read_failed(self, event: Worker.StateChanged) -> None:
         # The error itself is reported by WorkbenchScreen; here the summary stops saying 正在读取.
-        if event.worker.group == "dashboard" and event.state == WorkerState.ERROR:
+        if event.worker.group in ("dashboard", "dashboard-agreement") and event.state == WorkerState.ERROR:
             self.reading = False
             self.failed = True
             self.show_summary()
@@ -229,6 +246,7 @@ class DashboardScreen(WorkbenchScreen[None]):
         grid.empty_text = "尚未合并过评查人员的数据包（anjuan merge 评查活动.db 王敏.db …）"
         grid.show([(e.merged_at, e.package_file, e.reviewer, e.summary) for e in message.entries])
         self.query_one(TabbedContent).get_tab("merges").label = f"3 合并记录 {len(message.entries)}"
+        self._part_read()
 
     @on(AgreementRead)
     def agreement_read(self, message: AgreementRead) -> None:
@@ -253,9 +271,7 @@ class DashboardScreen(WorkbenchScreen[None]):
             self.query_one("#agreement-text", Static).update(data.get("text", ""))
         grid.empty_text = "尚无两名评查人员均已提交的双人评查案卷"
         grid.show(rows)
-        self.reading = False
-        self.loaded = True
-        self.show_summary()
+        self._part_read()
 
     # Showing what was read.
     def show_summary(self) -> None:
