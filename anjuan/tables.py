@@ -215,7 +215,7 @@ def _xlsx_sheet_parts(zf) -> dict[str, str]:
 
 
 def scan_xlsx(data: bytes | Path) -> dict[str, SheetScan]:
-    """The used size of every worksheet of an .xlsx/.xlsm file, read from its XML in chunks
+    """The used size of every worksheet of an .xlsx/.xlsm (or .ods) file, read from its XML
     (nothing is built per cell). Empty dict when the file is not a readable zip workbook."""
     import zipfile
 
@@ -225,6 +225,11 @@ def scan_xlsx(data: bytes | Path) -> dict[str, SheetScan]:
         return {}
     out: dict[str, SheetScan] = {}
     with zf:
+        if "content.xml" in zf.namelist() and "xl/workbook.xml" not in zf.namelist():
+            try:
+                return scan_ods(zf)
+            except Exception:  # noqa: BLE001 - damaged content.xml: calamine reports it
+                return {}
         try:
             parts = _xlsx_sheet_parts(zf)
         except Exception:  # noqa: BLE001 - a damaged zip (zlib, CRC, encryption…): calamine says so
@@ -259,6 +264,50 @@ def _max_ref(text: bytes, prefix: bytes) -> tuple[int, int, str]:
                 max_row = max(int(r) for r in rows)
                 break
     return max_row, max_col, letters
+
+
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_ODS_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+
+
+def scan_ods(zf) -> dict[str, SheetScan]:
+    """The used size of every table of an OpenDocument spreadsheet: rows and cells there carry
+    repeat counts (a 1 KB file can describe 60,000 × 700 cells), added up here element by element
+    without expanding them."""
+    import xml.etree.ElementTree as ET
+
+    out: dict[str, SheetScan] = {}
+    scan: SheetScan | None = None
+    row = col = 0
+    row_repeat = 1
+    row_has_value = False
+    with zf.open("content.xml") as fh:
+        for event, el in ET.iterparse(fh, events=("start", "end")):
+            tag = el.tag
+            if event == "start":
+                if tag == f"{_ODS_TABLE}table":
+                    name = el.get(f"{_ODS_TABLE}name", "")
+                    scan = out[name] = SheetScan(name)
+                    row = 0
+                elif tag == f"{_ODS_TABLE}table-row":
+                    col, row_has_value = 0, False
+                    row_repeat = int(el.get(f"{_ODS_TABLE}number-rows-repeated", "1") or 1)
+                continue
+            if tag in (f"{_ODS_TABLE}table-cell", f"{_ODS_TABLE}covered-table-cell"):
+                repeat = int(el.get(f"{_ODS_TABLE}number-columns-repeated", "1") or 1)
+                col += repeat
+                if scan is not None and (el.get(f"{_ODS_OFFICE}value-type") or len(el)):
+                    scan.columns = max(scan.columns, col)
+                    row_has_value = True
+                el.clear()
+            elif tag == f"{_ODS_TABLE}table-row":
+                row += row_repeat
+                if scan is not None and row_has_value:
+                    scan.rows = max(scan.rows, row)
+                el.clear()
+    for scan in out.values():
+        scan.farthest = f"{column_letter(max(scan.columns - 1, 0))}{scan.rows}"
+    return out
 
 
 def _scan_sheet_xml(zf, part: str, scan: SheetScan) -> None:

@@ -357,3 +357,50 @@ def test_directory_as_catalog_is_a_message(campaign, tmp_path):
 def test_read_catalog_never_raises_on_far_cell(tmp_path):
     p = read_catalog(far_cell_workbook(tmp_path / "x.xlsx", 59999, 701))
     assert not p.rows and "ZZ60000" in p.errors[0].message
+
+
+def ods_workbook(path: Path, body: str) -> Path:
+    import zipfile
+
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.2">'
+               f'<office:body><office:spreadsheet><table:table table:name="目录">{body}</table:table>'
+               '</office:spreadsheet></office:body></office:document-content>')
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED)
+        z.writestr("content.xml", content)
+        z.writestr("META-INF/manifest.xml",
+                   '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                   'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+                   '<manifest:file-entry manifest:full-path="/" '
+                   'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                   '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                   '</manifest:manifest>')
+    return path
+
+
+def ods_row(cells: list[str]) -> str:
+    return "<table:table-row>" + "".join(
+        f'<table:table-cell office:value-type="string"><text:p>{c}</text:p></table:table-cell>' for c in cells
+    ) + "</table:table-row>"
+
+
+def test_ods_with_repeated_cells_is_refused_before_it_is_read(campaign, tmp_path):
+    # 1.5 KB describing 60,000 × 700 cells: calamine would build all of them (2.6 GB).
+    body = (ods_row(HEADER) + '<table:table-row table:number-rows-repeated="60000">'
+            '<table:table-cell table:number-columns-repeated="700"/></table:table-row>'
+            '<table:table-row><table:table-cell table:number-columns-repeated="700"/>'
+            '<table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>')
+    err = refused(campaign, ods_workbook(tmp_path / "目录.ods", body))
+    assert "使用范围延伸到 ZY60002（60002 行 × 701 列" in err.details[0]
+
+
+def test_ods_with_trailing_empty_repeats_imports(campaign, tmp_path):
+    # LibreOffice ends a sheet with huge repeated empty rows and columns: those are not data.
+    body = (ods_row(HEADER) + "".join(ods_row(r) for r in catalog_rows(3))
+            + '<table:table-row table:number-rows-repeated="1048570">'
+            '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>')
+    report = import_catalogs(campaign, [ods_workbook(tmp_path / "目录.ods", body)])
+    assert report.total_rows == 3
