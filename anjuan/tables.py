@@ -412,8 +412,15 @@ def _read_workbook(path: Path, head: bytes) -> list[list[str]]:
         if not names:
             raise InputError(damaged)
         try:
-            tables = [[[cell_text(c) for c in row] for row in wb.get_sheet_by_name(n).to_python(skip_empty_area=False)]
-                      for n in names]
+            sheets = [wb.get_sheet_by_name(n) for n in names]
+        except Exception:  # noqa: BLE001
+            raise InputError(damaged) from None
+        for n, sh in zip(names, sheets, strict=True):  # .xls files were not scanned beforehand
+            if sh.height * sh.width > MAX_SHEET_CELLS:
+                raise InputError(f"{path.name}：" + (sheet_too_big(SheetScan(
+                    n, sh.height, sh.width, f"{column_letter(sh.width - 1)}{sh.height}")) or ""))
+        try:
+            tables = [[[cell_text(c) for c in row] for row in sh.to_python(skip_empty_area=False)] for sh in sheets]
         except Exception:  # noqa: BLE001
             raise InputError(damaged) from None
     others = [n for n, t in zip(names[1:], tables[1:], strict=True) if any(c.strip() for row in t for c in row)]

@@ -257,7 +257,7 @@ def _workbook_sheets(data: bytes) -> list[SheetData]:
     sheet's size is checked in its XML first: calamine allocates the whole used rectangle."""
     from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
-    from anjuan.tables import scan_xlsx, sheet_too_big
+    from anjuan.tables import MAX_SHEET_CELLS, SheetScan, column_letter, scan_xlsx, sheet_too_big
 
     scans = scan_xlsx(data) if data[:4] == b"PK\x03\x04" else {}
     for scan in scans.values():
@@ -276,7 +276,15 @@ def _workbook_sheets(data: bytes) -> list[SheetData]:
             if meta.typ != SheetTypeEnum.WorkSheet:
                 continue
             try:
-                rows = wb.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+                sheet = wb.get_sheet_by_name(meta.name)
+                # .xls and damaged files were not scanned: check the size before the Python rows.
+                if sheet.height * sheet.width > MAX_SHEET_CELLS:
+                    raise _FileProblem(sheet_too_big(SheetScan(
+                        meta.name, sheet.height, sheet.width,
+                        f"{column_letter(sheet.width - 1)}{sheet.height}")) or "")
+                rows = sheet.to_python(skip_empty_area=False)
+            except _FileProblem:
+                raise
             except Exception as exc:  # noqa: BLE001
                 raise _FileProblem(f"无法读取工作表“{meta.name}”：{exc}") from None
             scan = scans.get(meta.name)
