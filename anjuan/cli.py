@@ -150,5 +150,11 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - last line of defence: one line, not a traceback
         if debug:
             raise
+        from .faults import describe
+
+        known = describe(exc)  # disk full, read-only file or medium, database held by a writer
+        if known is not None:
+            fail(known.message, known.details)
+            sys.exit(1)
         fail(f"程序内部错误：{type(exc).__name__}: {exc}（加 --debug 查看详细信息，并请反馈给开发人员）")
         sys.exit(2)

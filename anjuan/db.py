@@ -31,6 +31,7 @@ class Database:
 
     engine: Engine
     target: str
+    read_only: bool = False  # opened for reading only (status, report, …): never writes
 
     @property
     def is_sqlite(self) -> bool:
@@ -62,7 +63,7 @@ class Database:
             return row.value if row else default
 
     def close(self) -> None:
-        if self.is_sqlite:
+        if self.is_sqlite and not self.read_only:
             from .sqlite import checkpoint
 
             try:
@@ -72,7 +73,7 @@ class Database:
         self.engine.dispose()
 
 
-def _engine_for(target: str) -> Engine:
+def _engine_for(target: str, read_only: bool = False) -> Engine:
     if is_url(target):
         from sqlalchemy import create_engine
 
@@ -82,7 +83,7 @@ def _engine_for(target: str) -> Engine:
         return create_engine(url, pool_pre_ping=True)
     from .sqlite import sqlite_engine
 
-    return sqlite_engine(Path(target))
+    return sqlite_engine(Path(target), read_only=read_only)
 
 
 def create_database(target: str | Path, role: str = ROLE_CAMPAIGN) -> Database:
@@ -95,25 +96,38 @@ def create_database(target: str | Path, role: str = ROLE_CAMPAIGN) -> Database:
         if not path.parent.exists():
             raise DatabaseError(f"目录 {path.parent} 不存在，请先创建该目录")
     engine = _engine_for(target)
-    try:
-        if is_url(target) and inspect(engine).has_table("meta"):
-            raise DatabaseError(f"数据库 {target} 中已有 anjuan 数据，请使用一个空数据库")
-        SQLModel.metadata.create_all(engine)
-    except SADatabaseError as exc:
-        raise DatabaseError(f"无法创建数据库 {target}：{exc.orig}") from exc
     db = Database(engine, target)
-    with db.session() as s:
-        s.add(m.Meta(key="schema_version", value=str(m.SCHEMA_VERSION)))
-        s.add(m.Meta(key="role", value=role))
-        if role == ROLE_CAMPAIGN:
-            from .migrations import ensure_spot_round
+    try:
+        try:
+            if is_url(target) and inspect(engine).has_table("meta"):
+                raise DatabaseError(f"数据库 {target} 中已有 anjuan 数据，请使用一个空数据库")
+            SQLModel.metadata.create_all(engine)
+            with db.session() as s:
+                s.add(m.Meta(key="schema_version", value=str(m.SCHEMA_VERSION)))
+                s.add(m.Meta(key="role", value=role))
+                if role == ROLE_CAMPAIGN:
+                    from .migrations import ensure_spot_round
 
-            ensure_spot_round(s.connection())
+                    ensure_spot_round(s.connection())
+        except SADatabaseError as exc:
+            from .faults import describe_db_error
+
+            raise (describe_db_error(exc, target) or DatabaseError(f"无法创建数据库 {target}：{exc.orig}")) from exc
+    except BaseException:
+        # A half-created file (disk full, read-only folder) must not block a retry with “已存在”.
+        engine.dispose()
+        if not is_url(target):
+            for p in (Path(target), Path(target + "-wal"), Path(target + "-shm"), Path(target + "-journal")):
+                p.unlink(missing_ok=True)
+        raise
     return db
 
 
-def open_database(target: str | Path, migrate: bool = True) -> Database:
-    """Open an existing anjuan database, migrating an older schema; refuse a newer one."""
+def open_database(target: str | Path, migrate: bool = True, read_only: bool = False) -> Database:
+    """Open an existing anjuan database, migrating an older schema; refuse a newer one.
+
+    read_only: for commands that only read. Such a database never waits for a writer and also
+    opens on a read-only medium (a CD, a write-protected USB stick, a read-only share)."""
     target = str(target)
     if not is_url(target):
         from .sqlite import is_sqlite_file
@@ -123,25 +137,50 @@ def open_database(target: str | Path, migrate: bool = True) -> Database:
             raise DatabaseError(f"找不到数据库文件 {path}，请检查路径，或先用 anjuan init 创建评查活动")
         if not is_sqlite_file(path):
             raise DatabaseError(f"{path} 不是 anjuan 数据库文件（不是 SQLite 格式）")
-    engine = _engine_for(target)
-    db = Database(engine, target)
+    engine = _engine_for(target, read_only)
+    db = Database(engine, target, read_only)
     try:
-        has_meta = inspect(engine).has_table("meta")
+        # A reading connection: opening a database never waits for another program's write.
+        with engine.connect().execution_options(anjuan_read_only=True) as conn:
+            has_meta = inspect(conn).has_table("meta")
     except SADatabaseError as exc:
+        engine.dispose()
+        from .sqlite import is_read_only_location
+
+        if not is_url(target) and not read_only and is_read_only_location(Path(target)):
+            raise DatabaseError(
+                f"数据库 {Path(target).name} 所在的磁盘或文件夹是只读的（或文件本身只读），不能写入。"
+                "查看类命令（status、report、standard show、answers export）可以照常使用；"
+                "如需写入，请把数据库文件复制到可写的位置后重试") from exc
         raise DatabaseError(f"无法打开数据库 {target}：{exc.orig}") from exc
     if not has_meta:
         engine.dispose()
         raise DatabaseError(f"{target} 不是 anjuan 数据库（缺少 meta 表）")
-    with db.session() as s:
-        row = s.get(m.Meta, "schema_version")
-        version = int(row.value) if row else 0
+    try:
+        with db.read_session() as s:
+            row = s.get(m.Meta, "schema_version")
+            version = int(row.value) if row else 0
+    except SADatabaseError as exc:
+        engine.dispose()
+        raise DatabaseError(f"无法打开数据库 {target}：{exc.orig}") from exc
     if version > m.SCHEMA_VERSION:
         engine.dispose()
         raise DatabaseError(
             f"数据库 {db.label} 由更新版本的 anjuan 创建（结构版本 {version}，本程序支持 {m.SCHEMA_VERSION}），请升级 anjuan 后再打开"
         )
     if version < m.SCHEMA_VERSION and migrate:
-        migrate_database(db, version)
+        if read_only:
+            from .sqlite import is_read_only_location
+
+            if not is_url(target) and is_read_only_location(Path(target)):
+                engine.dispose()
+                raise DatabaseError(
+                    f"数据库 {db.label} 由较早版本的 anjuan 创建，须先升级数据库结构（要写入文件）才能查看，"
+                    "但文件所在的位置是只读的。请把文件复制到可写的位置后再查看")
+            writer = open_database(target, migrate=True)
+            writer.close()
+        else:
+            migrate_database(db, version)
     return db
 
 

@@ -63,3 +63,29 @@ def agreement(pairs: Iterable[ReviewPair]) -> Agreement:
         kappa=cohen_kappa(labels),
         mean_abs_diff=(round(sum(diffs) / len(diffs), 4) if diffs else None),
     )
+
+
+def agreement_from_counts(table: Mapping[tuple[str, str], int], diffs: list[float]) -> Agreement:
+    """The same figures as agreement(), from a table of (verdict A, verdict B) → number of items
+    both reviewers answered, and the |score differences| of the files in file order (the database
+    counts the pairs, so 100,000s of answers are not materialised)."""
+    n = sum(table.values())
+    same = sum(k for (a, b), k in table.items() if a == b)
+    kappa = None
+    if n:
+        ca: Counter = Counter()
+        cb: Counter = Counter()
+        for (a, b), k in table.items():
+            ca[a] += k
+            cb[b] += k
+        po = same / n
+        pe = sum(ca[v] * cb.get(v, 0) for v in ca) / (n * n)
+        kappa = (1.0 if po == 1 else 0.0) if abs(1 - pe) < 1e-12 else (po - pe) / (1 - pe)
+    return Agreement(
+        files=len(diffs),
+        items=n,
+        percent=(same / n) if n else None,
+        kappa=kappa,
+        mean_abs_diff=(round(sum(diffs) / len(diffs), 4) if diffs else None),
+    )
+

@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -32,7 +33,6 @@ from anjuan.prepare.catalog_import import (
 )
 
 DATA = Path(__file__).parent / "data" / "catalogs"
-ANJUAN = Path("/work/venv/bin/anjuan")
 SCJG = "安溪县市场监督管理局"
 JT = "安溪县交通运输局"
 YJ = "安溪县应急管理局"
@@ -67,8 +67,8 @@ def write_csv(path: Path, lines: list[list[str]], encoding: str = "utf-8") -> Pa
 
 
 def cli_run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    exe = [str(ANJUAN)] if ANJUAN.exists() else ["python", "-m", "anjuan"]
-    return subprocess.run([*exe, *args], capture_output=True, text=True, cwd=cwd)
+    # The interpreter running the tests, never a fixed path or a `python` found on PATH.
+    return subprocess.run([sys.executable, "-m", "anjuan", *args], capture_output=True, text=True, cwd=cwd)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -339,7 +339,10 @@ def test_multi_sheet_workbook(tmp_path):
     assert [(r.sheet, r.source_row, r.case_no, r.kind) for r in p.rows] == [
         ("处罚", 2, "安林罚〔2023〕1号", "行政处罚"), ("处罚", 3, "安林罚〔2023〕2号", "行政处罚"),
         ("许可", 2, "安林许〔2023〕1号", "行政许可")]
+    # A catalog on a hidden sheet is not skipped in silence (issue 13): it is an error.
     assert [str(e) for e in p.errors] == [
+        "多表.xlsx 工作表“隐藏”：这是隐藏的工作表，其中有 1 行案卷记录。隐藏工作表不会被略过：如需导入，"
+        "请在 Excel 中取消隐藏；如不需要，请删除该工作表，再重新导入",
         "多表.xlsx 工作表“许可” 第3行 案号（B列）：案号“安林罚〔2023〕1号”与工作表“处罚”第2行重复"
         "（同一执法机关“安溪县林业局”的案号不能重复）"]
 

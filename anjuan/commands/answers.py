@@ -39,7 +39,7 @@ def export_cmd(db_file, output, reviewer_name, template):
 
     from ..db import open_database
 
-    db = open_database(db_file)
+    db = open_database(db_file, read_only=True)
     try:
         rep = export_answers(db, output, reviewer_name, template)
     finally:

@@ -53,7 +53,7 @@ def _load_any(source: str):
         from ..campaign import campaign_info
         from ..db import open_database
 
-        db = open_database(source)
+        db = open_database(source, read_only=True)
         try:
             return campaign_info(db).standard
         finally:

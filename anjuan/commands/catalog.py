@@ -131,6 +131,12 @@ def _print_report(out, report) -> None:
         out.print(f"  {f.file_name}：{f.rows:,} 条" + (f"（{'，'.join(notes)}）" if notes else ""), markup=False)
         if f.extra_columns:
             out.print(f"    以下列不是标准列名，内容已原样保存：{'、'.join(f.extra_columns)}", markup=False)
+        if f.case_nos_normalised:
+            shown = "；".join(f"第{row}行“{before!r}”→“{after}”" if not before.isprintable() else
+                             f"第{row}行“{before}”→“{after}”" for row, before, after in f.case_no_examples)
+            more = " 等" if f.case_nos_normalised > len(f.case_no_examples) else ""
+            out.print(f"    {f.case_nos_normalised} 个案号已统一写法（去掉不可见字符，年份括号统一为〔〕）：{shown}{more}",
+                      markup=False)
         if f.missing_kinds:
             out.print(f"    [yellow]注意：{f.missing_kinds} 条案卷没有案件类别，评查时将列出全部条目（不涉及的须逐项标为不适用）；"
                       "请在目录中增加“案件类别”列（行政处罚/行政许可/行政强制/行政检查）后导入[/]")

@@ -76,6 +76,7 @@ def report(campaign_db, outdir, formats, public, deadline, templates_dir, thresh
 
     from ..db import open_database
     from ..errors import AnjuanError
+    from ..faults import no_leftovers
 
     try:
         wanted = parse_formats(formats)
@@ -97,7 +98,7 @@ def report(campaign_db, outdir, formats, public, deadline, templates_dir, thresh
         raise AnjuanError(f"整改期限 {due.isoformat()} 早于成文日期 {issued_on.isoformat()}")
 
     err = console(stderr=True)
-    db = open_database(campaign_db)
+    db = open_database(campaign_db, read_only=True)  # read-only media; never waits for a merge
     from ..db import ROLE_CAMPAIGN, database_role
 
     if not organiser:
@@ -149,12 +150,21 @@ def report(campaign_db, outdir, formats, public, deadline, templates_dir, thresh
                 def progress(done: int, total: int, label: str) -> None:
                     bar.update(task, completed=done, total=total, current=label)
 
-                written = build_reports(data, outdir, wanted, templates_dir, progress, force=force,
-                                        word_template=word_template, charts=not no_charts)
+                with no_leftovers(outdir):
+                    written = build_reports(data, outdir, wanted, templates_dir, progress, force=force,
+                                            word_template=word_template, charts=not no_charts)
         else:
-            written = build_reports(data, outdir, wanted, templates_dir, force=force,
-                                    word_template=word_template, charts=not no_charts)
+            with no_leftovers(outdir):  # a failed report (disk full) leaves no half-written files
+                written = build_reports(data, outdir, wanted, templates_dir, force=force,
+                                        word_template=word_template, charts=not no_charts)
     except ReportError as exc:
+        cause = exc.__context__  # reports/ words OS errors with the system's (English) text
+        if isinstance(cause, OSError):
+            from ..faults import describe_os_error
+
+            known = describe_os_error(cause, Path(cause.filename or outdir).name)
+            if known is not None:
+                raise known from None
         raise AnjuanError(str(exc)) from None
 
     from reports import wording as w

@@ -181,7 +181,9 @@ def status(campaign_db, as_json):
     """查看评查进度：各执法机关、各评查人员的案卷数、抽样、分配、评查和平均分。"""
     from anjuan.lead.status import campaign_status
 
-    db = _open(campaign_db)
+    from ..db import open_database
+
+    db = open_database(campaign_db, read_only=True)  # works on read-only media, never waits for a writer
     from ..db import ROLE_PACKAGE, database_role
 
     package_of = db.meta("package_reviewer_name") if database_role(db) == ROLE_PACKAGE else None

@@ -18,9 +18,10 @@ notes and page references are free text and are shown, but do not by themselves 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from anjuan import models as m
@@ -37,7 +38,8 @@ from anjuan.lead.finals import (
     settled_from_json,
 )
 from anjuan.review.reviewing import StoredAnswer, validate_answer
-from scoring import DEDUCT, NA, PASS, VETO, ReviewPair, Standard, agreement, score_case
+from scoring import DEDUCT, NA, PASS, VETO, Standard, score_case
+from scoring.agreement import agreement_from_counts
 
 SOURCE_A = "a"
 SOURCE_B = "b"
@@ -549,31 +551,46 @@ def agreement_summary(db: Database) -> dict:
         for rid, cid, name, score, at in s.execute(q):
             by_case.setdefault(cid, []).append((at or "", rid, name, score or 0.0))
         doubles = {cid: sorted(v)[:2] for cid, v in by_case.items() if len(v) >= 2}
-        wanted = {r[1] for v in doubles.values() for r in v}
-        verdicts: dict[str, dict[str, str]] = {rid: {} for rid in wanted}
-        if wanted:
-            q = (select(an.c.review_id, an.c.item_id, an.c.verdict)
-                 .select_from(an.join(rv, rv.c.id == an.c.review_id))
-                 .where((rv.c.is_final == False) & (rv.c.status == m.STATUS_SUBMITTED)))  # noqa: E712
-            for rid, item, verdict in s.execute(q):
-                if rid in verdicts:
-                    verdicts[rid][item] = verdict
-    pairs: list[ReviewPair] = []
-    by_pair: dict[tuple[str, str], list[ReviewPair]] = {}
+        # The database pairs the two reviews' items and counts (verdict A, verdict B) per pair of
+        # reviews: a few thousand rows instead of every answer of every double-reviewed file.
+        chosen = {(v[0][1], v[1][1]): cid for cid, v in doubles.items()}
+        chosen.update({(rb, ra): cid for (ra, rb), cid in list(chosen.items())})
+        tables: dict[str, Counter] = {}
+        if doubles:
+            ra, rb = rv.alias("ra"), rv.alias("rb")
+            a, b = an.alias("a"), an.alias("b")
+            both = ((ra.c.is_final == False) & (rb.c.is_final == False)  # noqa: E712
+                    & (ra.c.status == m.STATUS_SUBMITTED) & (rb.c.status == m.STATUS_SUBMITTED))
+            q = (select(ra.c.id, rb.c.id, a.c.verdict, b.c.verdict, func.count())
+                 .select_from(ra.join(rb, (rb.c.case_id == ra.c.case_id) & (ra.c.id < rb.c.id))
+                              .join(a, a.c.review_id == ra.c.id)
+                              .join(b, (b.c.review_id == rb.c.id) & (b.c.item_id == a.c.item_id)))
+                 .where(both).group_by(ra.c.id, rb.c.id, a.c.verdict, b.c.verdict))
+            for id_a, id_b, va, vb, n in s.execute(q):
+                cid = chosen.get((id_a, id_b))
+                if cid is not None:  # verdicts in the order of the file's first and second review
+                    key = (va, vb) if doubles[cid][0][1] == id_a else (vb, va)
+                    tables.setdefault(cid, Counter())[key] += n
+    overall_table: Counter = Counter()
+    overall_diffs: list[float] = []
+    by_pair: dict[tuple[str, str], tuple[Counter, list[float]]] = {}
     for cid in sorted(doubles):
-        (_, ra, na, sa), (_, rb, nb, sb) = doubles[cid]
-        pair = ReviewPair(cid, verdicts[ra], verdicts[rb], sa, sb)
-        pairs.append(pair)
-        by_pair.setdefault(tuple(sorted((na, nb))), []).append(pair)
-    overall = agreement(pairs)
+        (_, _, na, sa), (_, _, nb, sb) = doubles[cid]
+        table = tables.get(cid, Counter())
+        overall_table.update(table)
+        overall_diffs.append(abs(sa - sb))
+        pair_table, pair_diffs = by_pair.setdefault(tuple(sorted((na, nb))), (Counter(), []))
+        pair_table.update(table)
+        pair_diffs.append(abs(sa - sb))
+    overall = agreement_from_counts(overall_table, overall_diffs)
     out = _figures(overall)
     out["pairs"] = []
-    if not pairs:
+    if not doubles:
         out["text"] = "双人评查一致性：尚无两名评查人员均已提交的双人评查案卷"
         return out
     lines = [f"双人评查一致性：{_line(overall)}"]
     for names in sorted(by_pair):
-        ag = agreement(by_pair[names])
+        ag = agreement_from_counts(*by_pair[names])
         out["pairs"].append({"reviewers": list(names)} | _figures(ag))
         lines.append(f"  {names[0]}、{names[1]}：{_line(ag)}")
     out["text"] = "\n".join(lines)

@@ -47,7 +47,9 @@ class CampaignStatus:
                 "stale_settled": self.stale_settled}
 
 
-def campaign_status(db: Database) -> CampaignStatus:
+def campaign_status(db: Database, outcomes: dict | None = None) -> CampaignStatus:
+    """Progress per agency and reviewer. `outcomes` (finals.file_outcomes) may be passed by a
+    caller that has them already (the lead dashboard), so they are not worked out twice."""
     cf, ag, sc, asg, rv, rw = (m.CaseFile.__table__, m.Agency.__table__, m.SampledCase.__table__,
                                m.Assignment.__table__, m.Review.__table__, m.Reviewer.__table__)
     orig = rv.c.is_final == False  # noqa: E712
@@ -89,15 +91,16 @@ def campaign_status(db: Database) -> CampaignStatus:
                 r.draft, r.submitted = int(d or 0), int(sub or 0)
                 r.mean_score = round(float(mean), 2) if mean is not None else None
     stale: list[str] = []
-    _add_finals(db, agencies, stale)
+    _add_finals(db, agencies, stale, outcomes)
     return CampaignStatus(list(agencies.values()), list(reviewers.values()), stale)
 
 
-def _add_finals(db: Database, agencies: dict[str, AgencyStatus], stale: list[str]) -> None:
+def _add_finals(db: Database, agencies: dict[str, AgencyStatus], stale: list[str], outcomes: dict | None = None) -> None:
     """File-level figures on the bulletin's basis: final results and files waiting for 合议."""
     from anjuan.lead.finals import file_outcomes
 
-    outcomes = file_outcomes(db)
+    if outcomes is None:
+        outcomes = file_outcomes(db)
     cf, ag, rv = m.CaseFile.__table__, m.Agency.__table__, m.Review.__table__
     with db.read_session() as s:
         agency_of = dict(s.execute(select(cf.c.id, ag.c.name).select_from(

@@ -86,11 +86,11 @@ def pack(db: Database, reviewer_name: str, out: str | Path) -> PackResult:
             seal(dst.connection())
             # Recorded in the campaign in the same transaction that reads what the package holds.
             src.add(issue)
+        target.close()
     except BaseException:
         target.engine.dispose()
         _remove_db(Path(out))
         raise
-    target.close()
     return PackResult(str(out), reviewer.name, len(rows), n_reviews, n_answers)
 
 

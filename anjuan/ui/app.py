@@ -57,6 +57,10 @@ class AnjuanApp(App[None]):
         """The lead's dashboard: the first screen when a lead opens a campaign database."""
 
     def on_mount(self) -> None:
+        import anjuan.sqlite
+
+        # A save that has to wait for another program's write says so on screen, not on stderr.
+        anjuan.sqlite.wait_notice = self._wait_notice
         self.case_list = CaseListScreen(self.session)
         if self.dashboard is None:
             self.push_screen(self.case_list)
@@ -64,6 +68,19 @@ class AnjuanApp(App[None]):
         # Installed, so that the case list keeps its rows and filters between visits.
         self.install_screen(self.case_list, name="cases")
         self.push_screen(self.dashboard)
+
+    def _wait_notice(self, message: str) -> None:
+        import threading
+
+        if threading.get_ident() == self._thread_id:
+            self.notify(message, severity="warning")
+        else:
+            self.call_from_thread(self.notify, message, severity="warning")
+
+    def on_unmount(self) -> None:
+        import anjuan.sqlite
+
+        anjuan.sqlite.wait_notice = anjuan.sqlite._default_notice
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "dashboard":

@@ -99,7 +99,7 @@ def _same_file(a: Path, b: Path | None) -> bool:
 
 def _inspect_file(src: PackageReport, camp: _Campaign) -> None:
     """File-level checks before the package is opened; sets src.error."""
-    from anjuan.sqlite import is_sqlite_file
+    from anjuan.sqlite import damaged_sqlite_file, is_sqlite_file
 
     path = Path(src.path)
     if not path.exists():
@@ -110,6 +110,8 @@ def _inspect_file(src: PackageReport, camp: _Campaign) -> None:
         src.error = f"{src.name} 就是要合并到的评查活动数据库本身，请指定评查人员交回的数据包"
     elif not is_sqlite_file(path):
         src.error = f"{src.name} 不是 anjuan 数据包（不是 anjuan 数据库文件）"
+    elif why := damaged_sqlite_file(path):
+        src.error = f"{src.name} 已损坏（{why}），不能合并，请评查人员重新交回数据包"
     else:
         from anjuan.sqlite.merge import has_wal_content
 

@@ -170,6 +170,7 @@ class DashboardScreen(WorkbenchScreen[None]):
         """The last read stopped with an error."""
         self.loaded = False
         """Every part has been read at least once."""
+        self._parts_pending = 0  # reading threads that have not posted their last part yet
 
     def compose(self) -> ComposeResult:
         yield Header(icon="卷")
@@ -245,24 +246,25 @@ class DashboardScreen(WorkbenchScreen[None]):
         self.reading = True
         self.failed = False
         self.show_summary()
+        # Two threads: agreement statistics are worked out by the database (SQLite leaves the
+        # GIL while it counts) at the same time as the progress, the outcomes and the queue.
+        self._parts_pending = 2
         self.load()
+        self.load_agreement()
 
     @work(thread=True, exclusive=True, group="dashboard", exit_on_error=False, description="读取评查进度与待合议案卷")
     def load(self) -> None:
         db = self.session.db
         worker = get_current_worker()
-        self.post_message(self.StatusRead(campaign_status(db)))
+        outcomes = file_outcomes(db)  # worked out once, for the progress table and the 合议 queue
+        self.post_message(self.StatusRead(campaign_status(db, outcomes)))
         if worker.is_cancelled:
             return
-        outcomes = file_outcomes(db)
         states = Counter(o.state for o in outcomes.values())
         self.post_message(self.OutcomesRead(conflict_queue(db, outcomes), final_scores(db, outcomes), states))
         if worker.is_cancelled:
             return
         self.post_message(self.MergesRead(merge_history(db)))
-        if worker.is_cancelled:
-            return
-        self.post_message(self.AgreementRead(agreement_summary(db)))
         if worker.is_cancelled:
             return
         today = local_today()
@@ -271,10 +273,25 @@ class DashboardScreen(WorkbenchScreen[None]):
             return
         self.post_message(self.LedgerRead(ledger_summary(db, today), overdue_entries(db, today), today))
 
+    @work(thread=True, exclusive=True, group="dashboard-agreement", exit_on_error=False,
+          description="统计双人评查一致性")
+    def load_agreement(self) -> None:
+        summary = agreement_summary(self.session.db)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.AgreementRead(summary))
+
+    def _part_read(self) -> None:
+        """One of the two reading threads has posted its last part."""
+        self._parts_pending -= 1
+        if self._parts_pending <= 0:
+            self.reading = False
+            self.loaded = True
+        self.show_summary()
+
     @on(Worker.StateChanged)
     def read_failed(self, event: Worker.StateChanged) -> None:
         # The error itself is reported by WorkbenchScreen; here the summary stops saying 正在读取.
-        if event.worker.group == "dashboard" and event.state == WorkerState.ERROR:
+        if event.worker.group in ("dashboard", "dashboard-agreement") and event.state == WorkerState.ERROR:
             self.reading = False
             self.failed = True
             self.show_summary()
@@ -326,6 +343,7 @@ class DashboardScreen(WorkbenchScreen[None]):
             self.query_one("#agreement-text", Static).update(data.get("text", ""))
         grid.empty_text = "尚无两名评查人员均已提交的双人评查案卷"
         grid.show(rows)
+        self._part_read()
 
     @on(RoundsRead)
     def rounds_read(self, message: RoundsRead) -> None:
@@ -371,9 +389,7 @@ class DashboardScreen(WorkbenchScreen[None]):
             f"逾期未整改问题（截至 {message.today.isoformat()}，共 {len(message.overdue)} 个）")
         label = f"5 整改 逾期{len(message.overdue)}" if message.overdue else "5 整改"
         self.query_one(TabbedContent).get_tab("rectify").label = label
-        self.reading = False  # the last part read
-        self.loaded = True
-        self.show_summary()
+        self._part_read()  # the main reading thread's last part
 
     # Showing what was read.
     def show_summary(self) -> None:
