@@ -45,3 +45,19 @@ def local_date(stamp: str) -> date | None:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(zone()).date()
+
+
+def parse_day(text: str | None, what: str) -> date | None:
+    """A YYYY-MM-DD option (None when not given), or a one-line Chinese error naming `what`."""
+    if not text:
+        return None
+    import re
+
+    from .errors import AnjuanError
+
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+            raise AnjuanError(f"{what}“{text}”不是实际存在的日期，请检查月份和日") from None
+        raise AnjuanError(f"{what}“{text}”格式不对，应为 年-月-日，例如 2025-03-31") from None

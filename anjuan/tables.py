@@ -135,6 +135,22 @@ def cell_text(v) -> str:
     return str(v)
 
 
+@dataclass(frozen=True)
+class SheetProblem:
+    """One problem in a sheet someone filled in (answers, a returned ledger), located as the user
+    sees it in Excel: file, row, column header and letter."""
+
+    file: str
+    row: int
+    column: str
+    letter: str
+    message: str
+
+    def __str__(self) -> str:
+        col = f" {self.column}（{self.letter}列）" if self.column else ""
+        return f"{self.file} 第{self.row}行{col}：{self.message}"
+
+
 def column_letter(index: int) -> str:
     """0 → A, 25 → Z, 26 → AA."""
     letters = ""

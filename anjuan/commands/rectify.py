@@ -7,23 +7,7 @@ import json
 import click
 
 from ..cli import cli, console
-
-
-def parse_day(text: str | None, what: str):
-    """A YYYY-MM-DD option as a date, or a one-line Chinese error."""
-    if not text:
-        return None
-    import re
-    from datetime import date
-
-    from ..errors import AnjuanError
-
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
-            raise AnjuanError(f"{what}“{text}”不是实际存在的日期，请检查月份和日") from None
-        raise AnjuanError(f"{what}“{text}”格式不对，应为 年-月-日，例如 2025-03-31") from None
+from ..localtime import parse_day
 
 
 def _campaign(target: str):

@@ -7,6 +7,7 @@ import re
 import click
 
 from ..cli import cli, console
+from ..localtime import parse_day
 
 FORMATS_HELP = "xlsx,docx,html,md,json"
 
@@ -84,8 +85,8 @@ def report(campaign_db, outdir, formats, public, deadline, templates_dir, thresh
         raise AnjuanError(str(exc)) from None
     from ..localtime import today as local_today
 
-    due = _parse_date(deadline, "整改期限")
-    issued_on = _parse_date(issued, "成文日期")
+    due = parse_day(deadline, "整改期限")
+    issued_on = parse_day(issued, "成文日期")
     if templates_dir and not Path(templates_dir).is_dir():
         raise AnjuanError(f"模板目录 {templates_dir} 不存在或不是目录")
     if word_template and not Path(word_template).is_file():
@@ -190,21 +191,6 @@ def report(campaign_db, outdir, formats, public, deadline, templates_dir, thresh
         out.print("提示：待合议和未完成的案卷未计入统计，文件标注为“草稿”；完成后请重新生成通报（加 --final 出具正式通报）。")
 
 
-def _parse_date(text, what: str):
-    from datetime import date
-
-    from ..errors import AnjuanError
-
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
-            raise AnjuanError(f"{what}“{text}”不是实际存在的日期，请检查月份和日") from None
-        raise AnjuanError(f"{what}“{text}”格式不对，应为 年-月-日，例如 2025-03-31") from None
-
-
 def _parse_annexes(text, public: bool) -> list[str]:
     """--annex: keys in order; "none" for no annex; internal ones refused for a public version."""
     from reports.wording import ANNEXES, DEFAULT_ANNEXES, INTERNAL_ANNEXES
@@ -260,8 +246,8 @@ def write_notice_files(campaign_db, outdir, deliver_by=None, place="", contact="
     from ..lead.papers import load_notice
     from ..localtime import today
 
-    issued_on = _parse_date(issued, "成文日期") or today()
-    due = _parse_date(deliver_by, "报送期限")
+    issued_on = parse_day(issued, "成文日期") or today()
+    due = parse_day(deliver_by, "报送期限")
     if due is not None and due < issued_on and not force:
         raise AnjuanError(f"报送期限 {due.isoformat()} 早于成文日期 {issued_on.isoformat()}")
     out = Path(outdir)

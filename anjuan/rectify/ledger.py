@@ -24,7 +24,7 @@ from anjuan import models as m
 from anjuan.campaign import campaign_info
 from anjuan.db import Database
 from anjuan.errors import InputError, WorkflowError
-from anjuan.tables import column_letter, read_table
+from anjuan.tables import SheetProblem, column_letter, read_table
 
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 CODE_PREFIX = "ZG-"
@@ -257,19 +257,6 @@ def export_ledgers(db: Database, outdir: str | Path, formats: tuple[str, ...] = 
 # Ledgers back
 
 
-@dataclass(frozen=True)
-class LedgerProblem:
-    file: str
-    row: int
-    column: str
-    letter: str
-    message: str
-
-    def __str__(self) -> str:
-        col = f" {self.column}（{self.letter}列）" if self.column else ""
-        return f"{self.file} 第{self.row}行{col}：{self.message}"
-
-
 @dataclass
 class ImportResult:
     files: int = 0
@@ -343,7 +330,7 @@ def import_ledgers(db: Database, paths: list[str | Path], today: date | None = N
         seen_sha = {sha for (sha,) in s.execute(select(m.LedgerImport.sha256))}
     if not items:
         raise WorkflowError("本评查活动还没有整改台账，请先用 anjuan ledger export 生成并下发")
-    problems: list[LedgerProblem] = []
+    problems: list[SheetProblem] = []
     planned: dict[str, dict] = {}
     where: dict[str, str] = {}
     result = ImportResult()
@@ -363,9 +350,9 @@ def import_ledgers(db: Database, paths: list[str | Path], today: date | None = N
 
             def bad(col: str | None, message: str, _n=n, _cols=cols, _name=name) -> None:
                 if col is None or col not in _cols:
-                    problems.append(LedgerProblem(_name, _n, "", "", message))
+                    problems.append(SheetProblem(_name, _n, "", "", message))
                 else:
-                    problems.append(LedgerProblem(_name, _n, col, column_letter(_cols[col]), message))
+                    problems.append(SheetProblem(_name, _n, col, column_letter(_cols[col]), message))
 
             code = cell(COL_CODE).upper().replace(" ", "")
             if not code:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from anjuan.errors import InputError
-from anjuan.tables import column_letter
+from anjuan.tables import SheetProblem, column_letter  # noqa: F401  (SheetProblem re-exported)
 
 CORE_COLUMNS = ("案号", "执法机关", "条目编号", "结论", "扣分", "问题描述", "卷内页码")
 EXTRA_COLUMNS = ("条目内容", "评查人员", "状态")
@@ -40,21 +40,6 @@ _FW.update({0x3000: 0x20, 0x200B: None, 0x200C: None, 0x200D: None, 0xFEFF: None
 _FW_TABLE = str.maketrans(_FW)
 # Cells Excel would take as the start of a formula when it opens a CSV file.
 _FORMULA_START = ("=", "+", "-", "@")
-
-
-@dataclass(frozen=True)
-class SheetProblem:
-    """One problem in an answer sheet, located as the user sees it in Excel."""
-
-    file: str
-    row: int
-    column: str
-    letter: str
-    message: str
-
-    def __str__(self) -> str:
-        col = f" {self.column}（{self.letter}列）" if self.column else ""
-        return f"{self.file} 第{self.row}行{col}：{self.message}"
 
 
 # ---------------------------------------------------------------------------------------------
