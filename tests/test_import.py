@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -32,7 +33,6 @@ from anjuan.prepare.catalog_import import (
 )
 
 DATA = Path(__file__).parent / "data" / "catalogs"
-ANJUAN = Path("/work/venv/bin/anjuan")
 SCJG = "安溪县市场监督管理局"
 JT = "安溪县交通运输局"
 YJ = "安溪县应急管理局"
@@ -44,8 +44,8 @@ def make_campaign(path: Path):
 
 
 @pytest.fixture
-def db(tmp_path):
-    d = make_campaign(tmp_path / "c.db")
+def db(new_target):
+    d = make_campaign(new_target())
     yield d
     d.engine.dispose()
 
@@ -67,8 +67,7 @@ def write_csv(path: Path, lines: list[list[str]], encoding: str = "utf-8") -> Pa
 
 
 def cli_run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    exe = [str(ANJUAN)] if ANJUAN.exists() else ["python", "-m", "anjuan"]
-    return subprocess.run([*exe, *args], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "anjuan", *args], capture_output=True, text=True, cwd=cwd)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -540,8 +539,8 @@ def test_large_file_progress_and_chunks(db, tmp_path, monkeypatch):
 # CLI
 
 
-def test_cli_import_and_dry_run(tmp_path):
-    target = tmp_path / "c.db"
+def test_cli_import_and_dry_run(tmp_path, new_target):
+    target = new_target()
     make_campaign(target).close()
     r = cli_run("import", str(target), str(DATA / "gbk.csv"), str(DATA / "utf8_bom.csv"), "--agency", JT, "--dry-run")
     assert r.returncode == 0, r.stderr
@@ -555,8 +554,8 @@ def test_cli_import_and_dry_run(tmp_path):
     assert SCJG in r.stdout and JT in r.stdout and "新增执法机关 2 个" in r.stdout
 
 
-def test_cli_errors_exit_1_with_one_line_error(tmp_path):
-    target = tmp_path / "c.db"
+def test_cli_errors_exit_1_with_one_line_error(tmp_path, new_target):
+    target = new_target()
     make_campaign(target).close()
     r = cli_run("import", str(target), str(DATA / "merged_title.xlsx"), str(DATA / "every_error.csv"))
     assert r.returncode == 1
@@ -592,8 +591,8 @@ def test_cli_missing_database(tmp_path):
     assert r.stderr.startswith("错误：找不到数据库文件") and r.stderr.count("\n") == 1
 
 
-def test_cli_runner_registration(tmp_path):
-    target = tmp_path / "c.db"
+def test_cli_runner_registration(tmp_path, new_target):
+    target = new_target()
     make_campaign(target).close()
     result = CliRunner().invoke(cli, ["import", str(target), str(DATA / "merged_title.xlsx")])
     assert result.exit_code == 0, result.output
