@@ -107,6 +107,31 @@ class Targets:
         self.databases.append(db)
         return self.server.url(db)
 
+    def from_sqlite(self, path: str | Path, name: str = "c.db") -> str:
+        """A copy of a SQLite campaign file: the file copied, or every row copied to a new
+        PostgreSQL database (same ids, so packages made from the file merge into it)."""
+        if not self.is_pg:
+            return self.copy(str(path), name)
+        from sqlalchemy import create_engine, select
+
+        from anjuan.db import create_database
+
+        url = self.new()
+        dest = create_database(url)
+        src = create_engine(f"sqlite:///{path}")
+        try:
+            with src.connect() as sc, dest.engine.begin() as dc:
+                for table in m.SQLModel.metadata.sorted_tables:
+                    rows = [dict(r._mapping) for r in sc.execute(select(table))]
+                    if table.name == "meta":
+                        dc.execute(table.delete())
+                    if rows:
+                        dc.execute(insert(table), rows)
+        finally:
+            src.dispose()
+            dest.engine.dispose()
+        return url
+
     def url_as(self, target: str, user: str) -> str:
         """The same database, connected as another login (PostgreSQL only)."""
         from sqlalchemy.engine import make_url

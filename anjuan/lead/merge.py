@@ -482,8 +482,10 @@ def _apply(conn: Connection, good: list[PackageReport]) -> None:
     # History is append-only: insert the rows not there yet, crediting the first package bringing each.
     hcols = [c.name for c in HI.columns]
     for s in good:
+        # preserve_rowcount: without it SQLAlchemy's psycopg dialect reports -1 for INSERT … SELECT.
         res = conn.execute(insert(HI).from_select(
-            hcols, select(*[h.c[c] for c in hcols]).where((h.c.pkg == s.index) & ~exists().where(HI.c.id == h.c.id))))
+            hcols, select(*[h.c[c] for c in hcols]).where((h.c.pkg == s.index) & ~exists().where(HI.c.id == h.c.id))),
+            execution_options={"preserve_rowcount": True})
         s.history = max(res.rowcount or 0, 0)
 
 
