@@ -81,8 +81,11 @@ def console(stderr: bool = False):
 
 
 def fail(message: str, details: list[str] | None = None) -> None:
+    from rich.markup import escape
+
     err = console(stderr=True)
-    err.print(f"[bold red]错误：[/]{message}", markup=True, highlight=False)
+    # escape: a message may contain brackets (pip install 'anjuan[postgres]'), which are not markup.
+    err.print(f"[bold red]错误：[/]{escape(message)}", markup=True, highlight=False)
     for d in details or []:
         err.print(f"  - {d}", markup=False)
 

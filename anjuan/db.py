@@ -21,8 +21,33 @@ ROLE_CAMPAIGN = "campaign"
 ROLE_PACKAGE = "package"
 
 
+PG_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
+INSTALL_PG_HINT = "pip install 'anjuan[postgres]'（即安装 psycopg：pip install 'psycopg[binary]'）"
+
+
 def is_url(target: str) -> bool:
     return "://" in str(target)
+
+
+def shown(target: str | Path) -> str:
+    """The target as it may be printed: a URL's password (also ?password=…) is hidden as ***.
+
+    Every message, hint and report that names a database goes through this (or Database.label)."""
+    target = str(target)
+    if not is_url(target):
+        return target
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(target)
+    except (ArgumentError, ValueError):
+        import re
+
+        return re.sub(r"(://[^:/@?#]*:)[^@/?#]*@", r"\1***@", re.sub(r"(?i)(password=)[^&]*", r"\1***", target))
+    if "password" in url.query:
+        url = url.update_query_dict({"password": "***"})
+    return url.render_as_string(hide_password=True).replace("password=%2A%2A%2A", "password=***")
 
 
 @dataclass
@@ -38,7 +63,7 @@ class Database:
 
     @property
     def label(self) -> str:
-        return Path(self.target).name if not is_url(self.target) else self.engine.url.render_as_string(hide_password=True)
+        return Path(self.target).name if not is_url(self.target) else shown(self.target)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -76,13 +101,29 @@ def _engine_for(target: str) -> Engine:
     if is_url(target):
         from sqlalchemy import create_engine
 
-        url = target
-        if url.startswith("postgresql://") or url.startswith("postgres://"):
-            url = "postgresql+psycopg://" + url.split("://", 1)[1]
-        return create_engine(url, pool_pre_ping=True)
+        scheme, rest = target.split("://", 1)
+        if scheme.lower() not in PG_SCHEMES:
+            raise DatabaseError(
+                f"不支持的数据库地址“{shown(target)}”：anjuan 支持 SQLite 数据库文件（如 2024评查.db）"
+                "或 PostgreSQL 服务器（如 postgresql://用户名@服务器/数据库名）")
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            raise DatabaseError(f"连接 PostgreSQL 服务器需要先安装数据库驱动：{INSTALL_PG_HINT}") from None
+        from .postgres import engine_options
+
+        return create_engine("postgresql+psycopg://" + rest, **engine_options())
     from .sqlite import sqlite_engine
 
     return sqlite_engine(Path(target))
+
+
+def _reason(exc: SADatabaseError) -> str:
+    """The server's own words for a failed connection or statement, on one line, password hidden."""
+    import re
+
+    text = " ".join(str(exc.orig).split())
+    return re.sub(r"(?i)(password=)\S+", r"\1***", text)
 
 
 def create_database(target: str | Path, role: str = ROLE_CAMPAIGN) -> Database:
@@ -97,10 +138,11 @@ def create_database(target: str | Path, role: str = ROLE_CAMPAIGN) -> Database:
     engine = _engine_for(target)
     try:
         if is_url(target) and inspect(engine).has_table("meta"):
-            raise DatabaseError(f"数据库 {target} 中已有 anjuan 数据，请使用一个空数据库")
+            raise DatabaseError(f"数据库 {shown(target)} 中已有 anjuan 数据，请使用一个空数据库")
         SQLModel.metadata.create_all(engine)
     except SADatabaseError as exc:
-        raise DatabaseError(f"无法创建数据库 {target}：{exc.orig}") from exc
+        engine.dispose()
+        raise DatabaseError(f"无法创建数据库 {shown(target)}：{_reason(exc)}") from None
     db = Database(engine, target)
     with db.session() as s:
         s.add(m.Meta(key="schema_version", value=str(m.SCHEMA_VERSION)))
@@ -124,10 +166,11 @@ def open_database(target: str | Path, migrate: bool = True) -> Database:
     try:
         has_meta = inspect(engine).has_table("meta")
     except SADatabaseError as exc:
-        raise DatabaseError(f"无法打开数据库 {target}：{exc.orig}") from exc
+        engine.dispose()
+        raise DatabaseError(f"无法打开数据库 {shown(target)}：{_reason(exc)}") from None
     if not has_meta:
         engine.dispose()
-        raise DatabaseError(f"{target} 不是 anjuan 数据库（缺少 meta 表）")
+        raise DatabaseError(f"{shown(target)} 不是 anjuan 数据库（缺少 meta 表）")
     with db.session() as s:
         row = s.get(m.Meta, "schema_version")
         version = int(row.value) if row else 0

@@ -28,7 +28,7 @@ def merge(campaign_db, packages, dry_run, as_json, skip_bad):
     """
     from anjuan.lead.merge import merge as do_merge
 
-    from ..db import open_database
+    from ..db import open_database, shown
 
     db = open_database(campaign_db)
     try:
@@ -57,7 +57,7 @@ def merge(campaign_db, packages, dry_run, as_json, skip_bad):
     else:
         out.print(f"已合并 {len(result.merged)} 个数据包到 {result.campaign}。")
     if result.conflicts:
-        out.print(f"目前有 {result.conflicts} 件案卷两名评查人员意见不一致，需组长合议：anjuan conflicts {campaign_db}")
+        out.print(f"目前有 {result.conflicts} 件案卷两名评查人员意见不一致，需组长合议：anjuan conflicts {shown(campaign_db)}")
 
 
 @cli.command()
@@ -77,7 +77,7 @@ def conflicts(campaign_db, threshold, as_json, reopen_case, reason, lead_name):
     """
     from anjuan.lead.conflicts import list_conflicts
 
-    from ..db import open_database
+    from ..db import open_database, shown
 
     db = open_database(campaign_db)
     if reopen_case:
@@ -106,7 +106,7 @@ def conflicts(campaign_db, threshold, as_json, reopen_case, reason, lead_name):
         out.print(f"   不一致原因：{'；'.join(c.reasons)}", markup=False)
         for d in c.differing:
             out.print(f"   · {d.item_id} {d.text}：{a.reviewer} {d.describe('a')}；{b.reviewer} {d.describe('b')}", markup=False)
-    out.print(f"\n合议：anjuan review {campaign_db} --reviewer 组长姓名")
+    out.print(f"\n合议：anjuan review {shown(campaign_db)} --reviewer 组长姓名")
 
 
 def _reopen_settled(db, case_no: str, reason: str, lead_name: str | None) -> str:

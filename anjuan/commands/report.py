@@ -67,7 +67,7 @@ def report(campaign_db, outdir, formats, public, deadline, templates_dir, thresh
 
     err = console(stderr=True)
     db = open_database(campaign_db)
-    from ..db import ROLE_CAMPAIGN, database_role
+    from ..db import ROLE_CAMPAIGN, database_role, shown
 
     if not organiser:
         from ..campaign import campaign_info
@@ -76,7 +76,7 @@ def report(campaign_db, outdir, formats, public, deadline, templates_dir, thresh
             err.print("[yellow]提示：[/]评查活动未登记组织单位，通报正文以“我局”代称、落款为空；可加 --organiser “××县司法局”。")
     if database_role(db) != ROLE_CAMPAIGN:
         db.close()
-        raise AnjuanError(f"{campaign_db} 是评查人员的数据包，不是评查活动数据库；请先用 anjuan merge 合并到评查活动数据库，再出具通报")
+        raise AnjuanError(f"{shown(campaign_db)} 是评查人员的数据包，不是评查活动数据库；请先用 anjuan merge 合并到评查活动数据库，再出具通报")
     try:
         if err.is_terminal:
             with err.status("正在读取评查结果……"):
