@@ -119,6 +119,28 @@ def usage_message(text: str) -> str:
     return text
 
 
+def server_error_message(exc: BaseException) -> str | None:
+    """A database server's refusal in plain words (no SQL dump), or None if it is not one.
+
+    Permission errors mean the login may not do this (roles and row-level security, see
+    anjuan/postgres/roles.py); deadlocks and serialisation failures are races with another user,
+    after which nothing was written and the command can simply be run again."""
+    if not type(exc).__module__.startswith("sqlalchemy"):
+        return None
+    orig = getattr(exc, "orig", None)
+    state = getattr(orig, "sqlstate", None) or ""
+    if state == "42501" or state == "42P01" and "permission" in str(orig):
+        return "当前登录账号没有执行此操作的权限（评查人员账号只能查看、修改本人的评查记录），未写入任何数据"
+    if state in ("40P01", "40001", "55P03"):
+        return "与其他用户同时进行的操作冲突，本次操作未写入任何数据，请稍后重新执行"
+    if state.startswith("08") or type(exc).__name__ == "OperationalError" and state == "":
+        from .db import shown
+
+        text = " ".join(str(orig).split()) if orig is not None else type(exc).__name__
+        return f"数据库连接中断或无法连接（{shown(text)}），本次操作未完成，请检查网络与服务器后重试"
+    return None
+
+
 def main() -> None:
     from . import commands  # noqa: F401  (registers the commands)
 
@@ -152,5 +174,9 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - last line of defence: one line, not a traceback
         if debug:
             raise
+        known = server_error_message(exc)
+        if known:
+            fail(known)
+            sys.exit(1)
         fail(f"程序内部错误：{type(exc).__name__}: {exc}（加 --debug 查看详细信息，并请反馈给开发人员）")
         sys.exit(2)

@@ -192,5 +192,18 @@ def migrate_database(db: Database, from_version: int) -> None:
         s.merge(m.Meta(key="schema_version", value=str(m.SCHEMA_VERSION)))
 
 
+def campaign_lock(conn, operation: str, shared: bool = False) -> None:
+    """One writer at a time for campaign-wide operations (import, sample, assign, merge, 合议,
+    report snapshots): call first thing inside the operation's transaction.
+
+    On PostgreSQL an advisory lock (anjuan/postgres/locks.py); on SQLite nothing more is needed,
+    since every write transaction already begins with BEGIN IMMEDIATE (one writer per file)."""
+    dialect = conn.get_bind().dialect.name if hasattr(conn, "get_bind") else conn.dialect.name
+    if dialect == "postgresql":
+        from .postgres.locks import campaign_lock as pg_lock
+
+        pg_lock(conn, operation, shared)
+
+
 def database_role(db: Database) -> str:
     return db.meta("role", ROLE_CAMPAIGN) or ROLE_CAMPAIGN

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from anjuan import models as m
 from anjuan.campaign import campaign_info
-from anjuan.db import ROLE_CAMPAIGN, Database, database_role
+from anjuan.db import ROLE_CAMPAIGN, Database, campaign_lock, database_role
 from anjuan.errors import AnjuanError, InputError, WorkflowError
 from anjuan.lead.finals import DEFAULT_THRESHOLD, ReviewSummary, disagreement, file_outcomes
 from anjuan.review.reviewing import StoredAnswer, validate_answer
@@ -269,6 +269,7 @@ def settle(db: Database, case_id: str, lead_reviewer_id: str,
         raise WorkflowError("合议只能在评查活动数据库中进行，不能在评查人员的数据包中进行")
     std = campaign_info(db).standard
     with db.session() as s:
+        campaign_lock(s, "settle")
         lead = s.get(m.Reviewer, lead_reviewer_id)
         if lead is None or lead.role != m.ROLE_LEAD:
             raise WorkflowError("只有组长可以合议")

@@ -55,7 +55,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable, DropTable
 
 from anjuan import models as m
 from anjuan.campaign import campaign_info
-from anjuan.db import ROLE_CAMPAIGN, ROLE_PACKAGE, Database, database_role, is_url
+from anjuan.db import ROLE_CAMPAIGN, ROLE_PACKAGE, Database, campaign_lock, database_role, is_url
 from anjuan.errors import WorkflowError
 from scoring import sha256_text
 
@@ -556,6 +556,9 @@ def merge(db: Database, packages: list[str | Path], dry_run: bool = False, skip_
                 merge_sqlite.stage_packages(conn, sources, STAGED, lambda s, f: _check_facts(s, f, camp), _unreadable)
                 merge_sqlite.create_indexes(conn, STAGE_INDEXES)
             with conn.begin() as tx:
+                # Concurrent merges (of the same packages or not) run one after another: the second
+                # then finds the first's rows as "unchanged", never as a tampering conflict.
+                campaign_lock(conn, "merge")
                 if not fast:
                     _stage_portable(conn, sources, camp)
                 _validate(conn, sources, camp)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select
 
 from anjuan import models as m
-from anjuan.db import Database
+from anjuan.db import Database, campaign_lock
 from anjuan.errors import WorkflowError
 
 
@@ -59,6 +59,7 @@ def assign(db: Database, seed: str, double: float = 0.0) -> AssignResult:
                            m.Assignment.__table__, m.Reviewer.__table__)
     seed = str(seed)
     with db.session() as s:
+        campaign_lock(s, "assign")  # two assignment runs at once would give a file two reviewers
         reviewers = s.execute(select(rv.c.id, rv.c.name, rv.c.agency_id, rv.c.unit).where(rv.c.role == m.ROLE_REVIEWER).order_by(rv.c.name)).all()
         if not reviewers:
             raise WorkflowError("还没有评查人员，请先用 anjuan reviewer add 或 anjuan reviewer import 添加")

@@ -23,7 +23,7 @@ from itertools import repeat
 from pathlib import Path
 
 from anjuan import models as m
-from anjuan.db import Database
+from anjuan.db import Database, campaign_lock
 from anjuan.errors import InputError
 from anjuan.tables import UndecodableText, column_letter, decode_csv_bytes
 
@@ -926,6 +926,7 @@ def _import_catalogs(db: Database, paths: Sequence[str | Path], agency: str | No
     # 2. Write everything in one transaction; the database checks are repeated inside it so
     #    that a concurrent import cannot slip in between check and write.
     with db.session() as s:
+        campaign_lock(s, "import")
         conn = s.connection()
         db_problems = _check_against_db(conn, catalogs)
         if db_problems:
