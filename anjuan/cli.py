@@ -49,7 +49,7 @@ class AnjuanGroup(click.Group):
     def list_commands(self, ctx):
         # Workflow order, not alphabetical: 导入 → 抽样 → 分配 → 评查 → 合并 → 通报.
         order = ["demo", "init", "standard", "import", "sample", "reviewer", "assign", "pack",
-                 "review", "answers", "merge", "conflicts", "status", "report"]
+                 "review", "answers", "merge", "conflicts", "status", "report", "user"]
         names = list(self.commands)
         return [n for n in order if n in names] + sorted(n for n in names if n not in order)
 

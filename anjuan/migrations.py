@@ -16,4 +16,15 @@ def _v1(conn: Connection) -> None:
     """Version 1 is the first schema; nothing to change."""
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1}
+def _v2(conn: Connection) -> None:
+    """Server logins (issue 12): the reviewer_login table and answer_history.login."""
+    from sqlalchemy import inspect, text
+
+    from . import models as m
+
+    m.ReviewerLogin.__table__.create(conn, checkfirst=True)
+    if "login" not in {c["name"] for c in inspect(conn).get_columns("answer_history")}:
+        conn.execute(text("ALTER TABLE answer_history ADD COLUMN login VARCHAR(63)"))
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1, 2: _v2}

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 ROLE_LEAD = "lead"
 ROLE_REVIEWER = "reviewer"
@@ -173,6 +173,18 @@ class AnswerHistory(SQLModel, table=True):
     old: str | None = None
     new: str | None = None
     reason: str = ""
+    # The server login that wrote the row (PostgreSQL: stamped by a trigger from session_user,
+    # see anjuan/postgres/roles.py); None in SQLite files.
+    login: str | None = Field(default=None, max_length=63)
+
+
+class ReviewerLogin(SQLModel, table=True):
+    """A server login (PostgreSQL role) and the reviewer or lead it is (anjuan user add)."""
+
+    __tablename__ = "reviewer_login"
+    login: str = Field(primary_key=True, max_length=63)
+    reviewer_id: str = Field(foreign_key="reviewer.id", max_length=36, index=True)
+    created_at: str = Field(default_factory=now)
 
 
 class MergeLog(SQLModel, table=True):

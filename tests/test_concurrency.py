@@ -92,7 +92,7 @@ def test_two_assign_commands_started_together(sampled, tmp_path):
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
              for seed in ("1", "2")]
     outs = [p.communicate(timeout=120) for p in procs]
-    for p, (out, err) in zip(procs, outs, strict=True):
+    for p, (_out, err) in zip(procs, outs, strict=True):
         assert p.returncode == 0, err
         assert "内部错误" not in err and "Traceback" not in err
     assert sorted(json.loads(out)["new_assignments"] for out, _ in outs) == [0, 25]

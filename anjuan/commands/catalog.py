@@ -70,10 +70,12 @@ def import_catalog(campaign_db, files, agency, dry_run):
 
     from ..db import ROLE_CAMPAIGN, database_role, open_database, shown
     from ..errors import InputError, WorkflowError
+    from ..identity import require_lead
 
     db = open_database(campaign_db)
     progress = _LazyProgress(sys.stdout.isatty())
     try:
+        require_lead(db, "导入案卷目录")
         if database_role(db) != ROLE_CAMPAIGN:
             raise WorkflowError(f"{db.label} 是评查人员的评查包，不是评查活动数据库，不能导入案卷目录")
         try:

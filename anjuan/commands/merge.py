@@ -29,9 +29,11 @@ def merge(campaign_db, packages, dry_run, as_json, skip_bad):
     from anjuan.lead.merge import merge as do_merge
 
     from ..db import open_database, shown
+    from ..identity import require_lead
 
     db = open_database(campaign_db)
     try:
+        require_lead(db, "合并数据包")
         result = do_merge(db, list(packages), dry_run=dry_run, skip_bad=skip_bad)
     finally:
         db.close()
@@ -78,8 +80,14 @@ def conflicts(campaign_db, threshold, as_json, reopen_case, reason, lead_name):
     from anjuan.lead.conflicts import list_conflicts
 
     from ..db import open_database, shown
+    from ..identity import require_lead
 
     db = open_database(campaign_db)
+    try:
+        require_lead(db, "查看或处理合议")
+    except Exception:
+        db.close()
+        raise
     if reopen_case:
         try:
             case_no = _reopen_settled(db, reopen_case, reason, lead_name)

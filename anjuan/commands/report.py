@@ -68,6 +68,13 @@ def report(campaign_db, outdir, formats, public, deadline, templates_dir, thresh
     err = console(stderr=True)
     db = open_database(campaign_db)
     from ..db import ROLE_CAMPAIGN, database_role, shown
+    from ..identity import require_lead
+
+    try:
+        require_lead(db, "出具通报")  # a reviewer login would see only its own files: never partial numbers
+    except AnjuanError:
+        db.close()
+        raise
 
     if not organiser:
         from ..campaign import campaign_info
