@@ -112,24 +112,10 @@ class Targets:
         PostgreSQL database (same ids, so packages made from the file merge into it)."""
         if not self.is_pg:
             return self.copy(str(path), name)
-        from sqlalchemy import create_engine, select
-
-        from anjuan.db import create_database
+        from tests.pgserver import copy_sqlite
 
         url = self.new()
-        dest = create_database(url)
-        src = create_engine(f"sqlite:///{path}")
-        try:
-            with src.connect() as sc, dest.engine.begin() as dc:
-                for table in m.SQLModel.metadata.sorted_tables:
-                    rows = [dict(r._mapping) for r in sc.execute(select(table))]
-                    if table.name == "meta":
-                        dc.execute(table.delete())
-                    if rows:
-                        dc.execute(insert(table), rows)
-        finally:
-            src.dispose()
-            dest.engine.dispose()
+        copy_sqlite(path, url)
         return url
 
     def url_as(self, target: str, user: str) -> str:

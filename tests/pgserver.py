@@ -155,3 +155,25 @@ def start_server() -> PgServer:
             raise NoServer(f"{Path(cmd[0]).name} 失败：{(r.stderr or r.stdout).strip()[-400:]} {tail}".strip())
     url = f"postgresql://anjuan_admin@/postgres?host={sock}&port={PORT}"
     return PgServer(admin_url=url, data_dir=base, run_as=run_as, bindir=bindir)
+
+
+def copy_sqlite(path: str | Path, url: str) -> None:
+    """Copy every row of a SQLite campaign file into the empty database at `url` (same ids)."""
+    from sqlalchemy import create_engine, insert, select
+
+    from anjuan import models as m
+    from anjuan.db import create_database
+
+    dest = create_database(url)
+    src = create_engine(f"sqlite:///{path}")
+    try:
+        with src.connect() as sc, dest.engine.begin() as dc:
+            for table in m.SQLModel.metadata.sorted_tables:
+                rows = [dict(r._mapping) for r in sc.execute(select(table))]
+                if table.name == "meta":
+                    dc.execute(table.delete())
+                for i in range(0, len(rows), 20_000):
+                    dc.execute(insert(table), rows[i:i + 20_000])
+    finally:
+        src.dispose()
+        dest.engine.dispose()

@@ -19,7 +19,7 @@ from anjuan import models as m
 from anjuan.db import open_database
 from anjuan.errors import WorkflowError
 from anjuan.lead.conflicts import SOURCE_A, SOURCE_B, settle
-from anjuan.lead.merge import PAUSE_ENV, PAUSE_MARK
+from anjuan.lead.merge import PAUSE_ENV, PAUSE_MARK, RESUME_ENV
 from anjuan.prepare import assignment
 from anjuan.prepare.assignment import assign
 from anjuan.prepare.reviewers import add_reviewer
@@ -121,18 +121,25 @@ def test_two_merges_of_the_same_packages(packages, targets, tmp_path):
     c = targets.from_sqlite(packages / "c.db")
     a, b = str(packages / "a.db"), str(packages / "b.db")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
+    resume = tmp_path / "resume"
     first = subprocess.Popen([sys.executable, "-m", "anjuan", "merge", c, a, b, "--json"], cwd=tmp_path,
-                             env=dict(env, **{PAUSE_ENV: "2"}), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             env=dict(env, **{PAUSE_ENV: "60", RESUME_ENV: str(resume)}),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = first.stderr.readline()
     assert PAUSE_MARK in line, line
-    second = subprocess.run([sys.executable, "-m", "anjuan", "merge", c, a, b, "--json"], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=120)
-    out1, err1 = first.communicate(timeout=120)
-    assert first.returncode == 0, err1
-    assert second.returncode == 0, second.stderr
+    second = subprocess.Popen([sys.executable, "-m", "anjuan", "merge", c, a, b, "--json"], cwd=tmp_path, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if targets.is_pg:
-        assert "另一项合并正在进行，等待…" in second.stderr
-    r1, r2 = json.loads(out1), json.loads(second.stdout)
+        waiting = second.stderr.readline()  # printed once it found the first merge holding the lock
+        assert waiting.strip() == "另一项合并正在进行，等待…", waiting
+    else:
+        time.sleep(1)  # SQLite: the second waits for the write lock (busy timeout) without a word
+    resume.touch()
+    out1, err1 = first.communicate(timeout=120)
+    out2, err2 = second.communicate(timeout=120)
+    assert first.returncode == 0, err1
+    assert second.returncode == 0, err2
+    r1, r2 = json.loads(out1), json.loads(out2)
     assert [p["reviews"]["new"] for p in r1["packages"]] == [5, 4]
     assert [p["reviews"]["new"] for p in r2["packages"]] == [0, 0]
     assert [p["reviews"]["unchanged"] for p in r2["packages"]] == [5, 4]

@@ -99,3 +99,23 @@ def test_password_is_never_printed(pg_server, tmp_path):
         assert "无法打开数据库" in r.stderr and "no_such_db_x" in r.stderr
     finally:
         pg_server.drop_database(name)
+
+
+def test_every_table_is_classified_for_roles_and_row_level_security():
+    """A new table must be classified in anjuan/postgres/roles.py (TABLE_ACCESS) before release."""
+    from anjuan import models as m
+    from anjuan.postgres.roles import (
+        CATALOG,
+        CATALOG_LOCK,
+        LEAD_ONLY,
+        OWN_APPEND,
+        OWN_READ,
+        OWN_WRITE,
+        TABLE_ACCESS,
+    )
+
+    assert set(TABLE_ACCESS) == {t.name for t in m.SQLModel.metadata.sorted_tables}
+    owned = {OWN_READ, OWN_WRITE, OWN_APPEND, CATALOG_LOCK}
+    for table, (category, owner) in TABLE_ACCESS.items():
+        assert category in {CATALOG, LEAD_ONLY} | owned, table
+        assert (owner is not None) == (category in owned), table

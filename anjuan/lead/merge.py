@@ -63,6 +63,8 @@ from scoring import sha256_text
 # (prints PAUSE_MARK to stderr first), so a test can kill the process mid-merge.
 PAUSE_ENV = "ANJUAN_TEST_MERGE_PAUSE"
 PAUSE_MARK = "ANJUAN-MERGE-PAUSED"
+# With the pause: end it early once this file exists (a test holding one merge while another starts).
+RESUME_ENV = "ANJUAN_TEST_MERGE_RESUME"
 
 RV, AN, HI, ASG, CF = (m.Review.__table__, m.Answer.__table__, m.AnswerHistory.__table__,
                        m.Assignment.__table__, m.CaseFile.__table__)
@@ -440,6 +442,10 @@ def _apply(conn: Connection, good: list[PackageReport]) -> None:
                                       & (old.c.is_final == False)))  # noqa: E712
         .where(ranked.c.rn == 1)))
     conn.execute(CreateIndex(WIN_INDEX))
+    if conn.dialect.name == "postgresql":
+        from anjuan.postgres.copy import analyze
+
+        analyze(conn, [w])  # TEMP tables get no statistics otherwise
 
     # How each package's reviews fare.
     mine = w.c.pkg == r.c.pkg
@@ -493,7 +499,10 @@ def _pause() -> None:
     delay = os.environ.get(PAUSE_ENV)
     if delay:
         print(PAUSE_MARK, file=sys.stderr, flush=True)
-        time.sleep(float(delay))
+        resume = os.environ.get(RESUME_ENV)
+        until = time.monotonic() + float(delay)
+        while time.monotonic() < until and not (resume and Path(resume).exists()):
+            time.sleep(0.05)
 
 
 def _finish(conn: Connection, good: list[PackageReport], threshold: float) -> int:
@@ -542,7 +551,11 @@ def merge(db: Database, packages: list[str | Path], dry_run: bool = False, skip_
     threshold = DEFAULT_THRESHOLD if threshold is None else threshold
     started = time.perf_counter()
     camp = _campaign_facts(db)
-    fast = db.is_sqlite if fast is None else (fast and db.is_sqlite)
+    # fast: ATTACH on a SQLite campaign; COPY into the server on PostgreSQL (anjuan/postgres/copy.py).
+    server = db.engine.dialect.name == "postgresql"
+    fast = (db.is_sqlite or server) if fast is None else fast
+    copy_path = fast and server
+    fast = fast and db.is_sqlite
     sources = [PackageReport(str(p), index=i) for i, p in enumerate(packages)]
     for src in sources:
         _inspect_file(src, camp)
@@ -559,7 +572,12 @@ def merge(db: Database, packages: list[str | Path], dry_run: bool = False, skip_
                 # Concurrent merges (of the same packages or not) run one after another: the second
                 # then finds the first's rows as "unchanged", never as a tampering conflict.
                 campaign_lock(conn, "merge")
-                if not fast:
+                if copy_path:
+                    from anjuan.postgres import copy as pg_copy
+
+                    pg_copy.stage_packages(conn, sources, STAGED, lambda s, f: _check_facts(s, f, camp), _unreadable)
+                    pg_copy.create_indexes(conn, STAGE_INDEXES, [S_REVIEW, S_ANSWER, S_HISTORY])
+                elif not fast:
                     _stage_portable(conn, sources, camp)
                 _validate(conn, sources, camp)
                 bad = [s for s in sources if not s.ok]

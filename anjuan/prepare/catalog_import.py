@@ -947,6 +947,11 @@ def _import_catalogs(db: Database, paths: Sequence[str | Path], agency: str | No
         all_ids = sorted(_new_ids(total))
         written = 0
         table = m.CaseFile.__table__
+        server = conn.dialect.name == "postgresql"  # rows go in with COPY (anjuan/postgres/copy.py)
+        if server:
+            from anjuan.postgres.copy import copy_rows
+
+            columns = [c.name for c in table.columns]
         for parsed, summary in zip(catalogs, files, strict=True):
             batch_id = _new_ids(1)[0]
             summary.import_id = batch_id
@@ -967,7 +972,10 @@ def _import_catalogs(db: Database, paths: Sequence[str | Path], agency: str | No
                      "import_id": batch_id}
                     for k, r in enumerate(chunk)
                 ]
-                conn.execute(insert(table), params)
+                if server:
+                    copy_rows(conn, table.name, columns, ([p[c] for c in columns] for p in params))
+                else:
+                    conn.execute(insert(table), params)
                 written += len(chunk)
                 if progress is not None:
                     progress("写入数据库", written, total)

@@ -1,0 +1,113 @@
+"""Bulk paths for a campaign on PostgreSQL: COPY instead of row-by-row INSERTs.
+
+Merge (anjuan/lead/merge.py): each package (a SQLite file, opened read-only in one read
+transaction) is read with sqlite3 and streamed into the TEMP staging tables with COPY … FROM STDIN
+on the merge's own connection and transaction; the checks and the newer-revision-wins merge then
+run set-based (INSERT … SELECT) on the server, exactly as on SQLite. TEMP tables are never seen
+by autovacuum, so they are ANALYZEd once filled: without statistics the planner would pick
+nested loops over hundreds of thousands of staged rows.
+
+Import (anjuan/prepare/catalog_import.py): the new case_file rows are written with COPY.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from sqlalchemy import Table
+from sqlalchemy.engine import Connection
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+
+def _cursor(conn: Connection):
+    return conn.connection.driver_connection.cursor()
+
+
+def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """COPY rows (tuples in `columns` order) into `table` on the connection's open transaction."""
+    cols = ", ".join(f'"{c}"' for c in columns)
+    n = 0
+    with _cursor(conn) as cur, cur.copy(f'COPY "{table}" ({cols}) FROM STDIN') as cp:
+        for row in rows:
+            cp.write_row(row)
+            n += 1
+    return n
+
+
+def _bool_columns(table: Table) -> set[int]:
+    from sqlalchemy import Boolean
+
+    return {i for i, c in enumerate(c for c in table.columns if c.name != "pkg") if isinstance(c.type, Boolean)}
+
+
+def stage_packages(conn: Connection, sources: list, staged: list[tuple[str, Table]],
+                   check: Callable[[object, dict | None], None], unreadable: Callable[[object, Exception], None]) -> None:
+    """Create the TEMP staging tables and COPY every readable, plausible package into them.
+
+    Same contract as anjuan.sqlite.merge.stage_packages, but inside the merge's transaction on the
+    server connection: `check(source, facts)` sets source.error to refuse a package."""
+    for _, table in staged:
+        conn.execute(CreateTable(table))
+    for src in sources:
+        if src.error:
+            continue
+        try:
+            rows = _read_package(src, staged, check)
+        except sqlite3.Error as exc:
+            unreadable(src, exc)
+            continue
+        if rows is None:
+            continue
+        # Read first, then COPY: a package that cannot be read never leaves a half-finished COPY
+        # (which would abort the whole merge transaction).
+        for _, table in staged:
+            cols = [c.name for c in table.columns if c.name != "pkg"]
+            copy_rows(conn, table.name, ["pkg", *cols], rows[table.name])
+
+
+def _read_package(src, staged: list[tuple[str, Table]], check) -> dict[str, list[tuple]] | None:
+    """The package's staged tables as row tuples (pkg first), read in one read transaction;
+    None if check() refuses the package."""
+    from anjuan.sqlite.merge import package_uri, read_facts
+
+    pkg = sqlite3.connect(package_uri(Path(src.path)), uri=True, isolation_level=None)
+    try:
+        pkg.execute("BEGIN")  # one snapshot of the package for facts and rows
+        check(src, read_facts(pkg, "main"))
+        if src.error:
+            return None
+        out = {}
+        for name, table in staged:
+            cols = [c.name for c in table.columns if c.name != "pkg"]
+            bools = _bool_columns(table)
+            idx = src.index
+            rows = pkg.execute(f"SELECT {', '.join(cols)} FROM main.{name}").fetchall()
+            if bools:
+                fixed = []
+                for r in rows:
+                    r = list(r)
+                    for i in bools:
+                        if r[i] is not None:
+                            r[i] = bool(r[i])
+                    fixed.append((idx, *r))
+                out[table.name] = fixed
+            else:
+                out[table.name] = [(idx, *r) for r in rows]
+        return out
+    finally:
+        pkg.close()
+
+
+def create_indexes(conn: Connection, indexes, tables: Sequence[Table]) -> None:
+    for ix in indexes:
+        conn.execute(CreateIndex(ix))
+    analyze(conn, tables)
+
+
+def analyze(conn: Connection, tables: Sequence[Table]) -> None:
+    from sqlalchemy import text
+
+    for t in tables:
+        conn.execute(text(f'ANALYZE "{t.name}"'))
