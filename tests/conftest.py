@@ -114,9 +114,17 @@ class Targets:
             return self.copy(str(path), name)
         from tests.pgserver import copy_sqlite
 
-        url = self.new()
-        copy_sqlite(path, url)
-        return url
+        # Copied to the server once per file and session; each test then gets its own database
+        # cloned from that one (CREATE DATABASE … TEMPLATE: a file copy on the server).
+        key = (str(Path(path).resolve()), Path(path).stat().st_mtime_ns)
+        template = _SERVER.setdefault("templates", {}).get(key)
+        if template is None:
+            template = self.server.create_database()
+            copy_sqlite(path, self.server.url(template))
+            _SERVER["templates"][key] = template
+        db = self.server.create_database(template=template)
+        self.databases.append(db)
+        return self.server.url(db)
 
     def url_as(self, target: str, user: str) -> str:
         """The same database, connected as another login (PostgreSQL only)."""
@@ -147,10 +155,27 @@ def new_target(targets):
     return targets.new
 
 
+CAMPAIGN_ARGS = ("2024年度行政执法案卷评查",)
+CAMPAIGN_KW = {"organiser": "测试县司法局"}
+
+
 @pytest.fixture
 def campaign(targets):
     """A new, empty campaign database scored by the built-in standard (SQLite and PostgreSQL)."""
-    db = init_campaign(targets.new("c.db"), "2024年度行政执法案卷评查", organiser="测试县司法局")
+    from anjuan.db import open_database
+
+    if targets.is_pg:
+        # One empty campaign per session on the server; each test gets a clone of it.
+        template = _SERVER.get("campaign_template")
+        if template is None:
+            template = targets.server.create_database()
+            init_campaign(targets.server.url(template), *CAMPAIGN_ARGS, **CAMPAIGN_KW).close()
+            _SERVER["campaign_template"] = template
+        name = targets.server.create_database(template=template)
+        targets.databases.append(name)
+        db = open_database(targets.server.url(name))
+    else:
+        db = init_campaign(targets.new("c.db"), *CAMPAIGN_ARGS, **CAMPAIGN_KW)
     yield db
     db.engine.dispose()
 
