@@ -131,7 +131,7 @@ def server_error_message(exc: BaseException) -> str | None:
     state = getattr(orig, "sqlstate", None) or ""
     if state == "42501" or state == "42P01" and "permission" in str(orig):
         return "当前登录账号没有执行此操作的权限（评查人员账号只能查看、修改本人的评查记录），未写入任何数据"
-    if state in ("40P01", "40001", "55P03"):
+    if state in ("40P01", "40001", "55P03", "23505"):
         return "与其他用户同时进行的操作冲突，本次操作未写入任何数据，请稍后重新执行"
     if state.startswith("08") or type(exc).__name__ == "OperationalError" and state == "":
         from .db import shown
@@ -178,5 +178,11 @@ def main() -> None:
         if known:
             fail(known)
             sys.exit(1)
-        fail(f"程序内部错误：{type(exc).__name__}: {exc}（加 --debug 查看详细信息，并请反馈给开发人员）")
+        what = f"{type(exc).__name__}: {exc}"
+        orig = getattr(exc, "orig", None)
+        if orig is not None:  # a database error: its first line, never the SQL and its parameters
+            from .db import shown
+
+            what = f"{type(orig).__name__}: {shown((str(orig).splitlines() or [''])[0])}"
+        fail(f"程序内部错误：{what}（加 --debug 查看详细信息，并请反馈给开发人员）")
         sys.exit(2)

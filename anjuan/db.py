@@ -185,7 +185,21 @@ def open_database(target: str | Path, migrate: bool = True) -> Database:
 
 
 def migrate_database(db: Database, from_version: int) -> None:
-    """Apply each migration step in order inside one transaction."""
+    """Apply each migration step in order inside one transaction.
+
+    On a server only the campaign's owner may change the schema (leads and reviewers may not)."""
+    if not db.is_sqlite:
+        from sqlalchemy import text
+
+        with db.read_session() as s:
+            owner, may = s.execute(text(
+                "SELECT tableowner, pg_has_role(current_user, tableowner, 'MEMBER') FROM pg_tables "
+                "WHERE schemaname = current_schema() AND tablename = 'meta'")).one()
+        if not may:
+            db.engine.dispose()
+            raise DatabaseError(
+                f"数据库 {db.label} 的结构需要升级（版本 {from_version} → {m.SCHEMA_VERSION}），"
+                f"请先由评查活动的所有者账号（{owner}）用新版 anjuan 打开一次（如 anjuan status）完成升级")
     with db.session() as s:
         for version in range(from_version + 1, m.SCHEMA_VERSION + 1):
             MIGRATIONS[version](s.connection())

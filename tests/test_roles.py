@@ -375,3 +375,18 @@ def test_eight_reviewer_logins_saving_at_once_lose_nothing(server, pg_server):
     for last in expected.values():
         for key, value in last.items():
             assert answers[key] == value
+
+
+def test_only_the_owner_upgrades_the_schema(camp):
+    from anjuan.errors import DatabaseError
+
+    owner = open_database(camp["url"])
+    with owner.session() as s:
+        s.execute(text("UPDATE meta SET value = '1' WHERE key = 'schema_version'"))
+    owner.close()
+    with pytest.raises(DatabaseError, match="结构需要升级.*所有者账号"):
+        open_database(camp["urls"][LEAD])
+    open_database(camp["url"]).close()  # the owner upgrades (the steps are idempotent)
+    lead = open_database(camp["urls"][LEAD])
+    assert lead.meta("schema_version") == str(m.SCHEMA_VERSION)
+    lead.close()

@@ -90,6 +90,9 @@ def conflicts(campaign_db, threshold, as_json, reopen_case, reason, lead_name):
         raise
     if reopen_case:
         try:
+            from ..identity import acting_reviewer_name
+
+            lead_name = acting_reviewer_name(db, lead_name)  # a lead login acts as itself
             case_no = _reopen_settled(db, reopen_case, reason, lead_name)
         finally:
             db.close()
