@@ -313,6 +313,11 @@ def test_user_add_refuses_unknown_reviewers_and_bad_login_names(camp, capsys, mo
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and "所有者" in r.stderr, r.stderr
     r = run("user", "list", camp["url"])
     assert r.returncode == 0 and camp["logins"]["王敏"] in r.stdout and "（组长）" in r.stdout
+    r = run("user", "add", camp["url"], "王敏", "--login", camp["logins"]["王敏"])  # again: nothing changes
+    assert r.returncode == 0, r.stderr
+    assert f"已为评查人员“王敏”设置登录账号 {camp['logins']['王敏']}" in r.stdout and "PGPASSWORD" in r.stdout
+    r = run("user", "add", camp["url"], "陈立新", "--login", camp["logins"]["王敏"])
+    assert r.returncode == 1 and "已分配给“王敏”" in r.stderr
 
 
 def test_eight_reviewer_logins_saving_at_once_lose_nothing(server, pg_server):
