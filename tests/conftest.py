@@ -65,6 +65,10 @@ def _server():
 def pytest_sessionfinish(session, exitstatus):
     server = _SERVER.pop("server", None)
     if server is not None:
+        if server.data_dir is None:  # a server we did not start (ANJUAN_TEST_PG): drop our templates
+            for name in [*_SERVER.pop("templates", {}).values(), _SERVER.pop("campaign_template", None)]:
+                if name:
+                    server.drop_database(name)
         server.stop()
 
 
