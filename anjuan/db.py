@@ -81,6 +81,20 @@ class Database:
             with s.begin():
                 yield s
 
+    @contextmanager
+    def snapshot_session(self, operation: str = "report") -> Iterator[Session]:
+        """One consistent read of the whole campaign (reports): on PostgreSQL a REPEATABLE READ
+        transaction taken while no campaign-wide write runs (anjuan/postgres/locks.py); on
+        SQLite a read transaction already is one snapshot."""
+        if self.is_sqlite:
+            with self.read_session() as s:
+                yield s
+            return
+        from .postgres.locks import snapshot_session
+
+        with snapshot_session(self.engine, operation) as s:
+            yield s
+
     def meta(self, key: str, default: str | None = None) -> str | None:
         with self.read_session() as s:
             row = s.get(m.Meta, key)

@@ -170,3 +170,42 @@ def test_two_leads_settle_the_same_file(packages, targets):
         finals = s.scalar(select(func.count()).select_from(m.Review).where(m.Review.is_final == True))  # noqa: E712
     db.close()
     assert finals == 1
+
+
+def test_report_snapshot_is_not_torn_by_saves_and_holds_off_campaign_writes(sampled):
+    """What a report reads is one snapshot: a reviewer submitting meanwhile changes nothing in it;
+    on the server, merges, 合议 and assignments wait until the report has read everything."""
+    from sqlalchemy import text
+
+    from anjuan.campaign import campaign_info
+    from anjuan.review.reviewing import (
+        StoredAnswer,
+        list_assigned,
+        open_review,
+        resolve_reviewer,
+        save_answer,
+    )
+    from anjuan.review.reviewing import submit_review as submit
+
+    assign(sampled, seed="1")
+    wang = resolve_reviewer(sampled, "王敏").id
+    row = list_assigned(sampled, wang)[0]
+    state = open_review(sampled, row.case_id, wang)
+    for item in campaign_info(sampled).standard.items_for("行政处罚"):
+        state = save_answer(sampled, state.review_id, wang, StoredAnswer(item.id, "符合"))
+    other = open_database(sampled.target)
+    submitted = select(func.count()).select_from(m.Review).where(m.Review.status == "submitted")
+    try:
+        with sampled.snapshot_session() as s:
+            before = s.scalar(submitted)
+            submit(other, state.review_id, wang)  # committed by another connection meanwhile
+            assert s.scalar(submitted) == before == 0
+            if not sampled.is_sqlite:
+                from anjuan.postgres.locks import CAMPAIGN_LOCK_KEY
+
+                with other.engine.connect() as c:
+                    assert c.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": CAMPAIGN_LOCK_KEY}).scalar() is False
+        with sampled.read_session() as s:
+            assert s.scalar(submitted) == 1
+    finally:
+        other.close()

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from anjuan import models as m
 from anjuan.campaign import campaign_info
-from anjuan.db import Database, campaign_lock
+from anjuan.db import Database
 from anjuan.lead.finals import DEFAULT_THRESHOLD, file_outcomes
 from reports.build import paused_gc
 from reports.compute import AgencyInput, CaseInput, ReportInputs, build_bulletin
@@ -64,10 +64,9 @@ def read_inputs(db: Database, threshold: float = DEFAULT_THRESHOLD) -> ReportInp
     ag, cf, sc, asg, rv, an, sb = (m.Agency.__table__, m.CaseFile.__table__, m.SampledCase.__table__,
                                    m.Assignment.__table__, m.Review.__table__, m.Answer.__table__,
                                    m.SamplingBatch.__table__)
-    with db.read_session() as s:
+    with db.snapshot_session("report") as s:
         # A snapshot for the report: no campaign-wide write (merge, 合议, assign…) runs meanwhile,
-        # and every figure below is read in this one transaction.
-        campaign_lock(s, "report", shared=True)
+        # and every figure below is read in this one transaction (reviewers' saves cannot tear it).
         outcomes = file_outcomes(_InTransaction(s), threshold)  # type: ignore[arg-type]
         agency_names = dict(s.execute(select(ag.c.id, ag.c.name)).all())
         catalog = dict(s.execute(select(cf.c.agency_id, func.count()).group_by(cf.c.agency_id)).all())

@@ -15,9 +15,13 @@ waiting for ("另一项合并正在进行，等待…") through the notifier the
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from . import APPLICATION_NAME
 
 # "anjuan" as a 64-bit key: fixed, so every anjuan version agrees on it.
 CAMPAIGN_LOCK_KEY = 0x616E6A75616E0001
@@ -48,6 +52,12 @@ def campaign_lock(conn, operation: str, shared: bool = False) -> None:
     conn.execute(text("SELECT set_config('application_name', :n, true)"), {"n": f"anjuan:{operation}"})
     if conn.execute(text(f"SELECT {fn}(:k)"), {"k": CAMPAIGN_LOCK_KEY}).scalar():
         return
+    _say_waiting(conn)
+    conn.execute(text(f"SELECT {fn.replace('_try', '')}(:k)"), {"k": CAMPAIGN_LOCK_KEY})
+
+
+def _say_waiting(conn) -> None:
+    """Tell the user which operation holds the campaign lock we are about to wait for."""
     holder = conn.execute(text(
         "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
         "WHERE l.locktype = 'advisory' AND l.granted AND l.pid <> pg_backend_pid() "
@@ -55,4 +65,29 @@ def campaign_lock(conn, operation: str, shared: bool = False) -> None:
     other = OPERATIONS.get((holder or "").removeprefix("anjuan:"), "操作")
     if _notify is not None:
         _notify(f"另一项{other}正在进行，等待…" if other != "操作" else "其他用户的操作正在进行，等待…")
-    conn.execute(text(f"SELECT {fn.replace('_try', '')}(:k)"), {"k": CAMPAIGN_LOCK_KEY})
+
+
+@contextmanager
+def snapshot_session(engine, operation: str = "report") -> Iterator[Session]:
+    """A read-only REPEATABLE READ transaction begun once no campaign-wide write runs: every
+    statement in it sees the same committed state (reviewers saving meanwhile do not change what
+    it reads). The campaign lock is held shared, at session level, from before the snapshot is
+    taken until it ends, so merges, 合议 and assignments wait for the report, and vice versa."""
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+        conn.execute(text("SELECT set_config('application_name', :n, false)"), {"n": f"anjuan:{operation}"})
+        if not conn.execute(text("SELECT pg_try_advisory_lock_shared(:k)"), {"k": CAMPAIGN_LOCK_KEY}).scalar():
+            _say_waiting(conn)
+            conn.execute(text("SELECT pg_advisory_lock_shared(:k)"), {"k": CAMPAIGN_LOCK_KEY})
+        conn.commit()
+        try:
+            conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            with Session(conn, expire_on_commit=False) as s, s.begin():
+                yield s
+        finally:
+            if conn.in_transaction():
+                conn.rollback()
+            conn.execution_options(isolation_level="AUTOCOMMIT", postgresql_readonly=False)
+            conn.execute(text("SELECT pg_advisory_unlock_shared(:k)"), {"k": CAMPAIGN_LOCK_KEY})
+            conn.execute(text("SELECT set_config('application_name', :n, false)"), {"n": APPLICATION_NAME})
+            conn.commit()
