@@ -395,3 +395,28 @@ def test_only_the_owner_upgrades_the_schema(camp):
     lead = open_database(camp["urls"][LEAD])
     assert lead.meta("schema_version") == str(m.SCHEMA_VERSION)
     lead.close()
+
+
+def test_lead_login_packs_merges_and_imports(camp, tmp_path):
+    """Everything a lead does works with the lead's least-privilege login (TEMP staging, COPY,
+    advisory lock, history stamped with the lead's login for rows brought in by the merge)."""
+    from anjuan.lead.merge import merge
+    from anjuan.prepare.catalog_import import import_catalogs
+    from anjuan.review.pack import pack
+    from tests.merge_fixtures import answer_files
+
+    lead = open_database(camp["urls"][LEAD])
+    try:
+        pkg = tmp_path / "王敏.db"
+        pack(lead, "王敏", pkg)
+        answer_files(pkg, files=[0, 1])
+        result = merge(lead, [pkg])
+        assert result.packages[0].ok and result.packages[0].reviews_new == 2 and result.packages[0].history > 0
+        report = import_catalogs(lead, [Path(__file__).parent / "data" / "catalogs" / "gbk.csv"],
+                                 agency="安溪县交通运输局")
+        assert report.total_rows > 0
+        with lead.read_session() as s:
+            logins = set(s.scalars(select(m.AnswerHistory.login)))
+    finally:
+        lead.close()
+    assert logins == {camp["logins"]["陈立新"], camp["logins"][LEAD]}

@@ -36,6 +36,23 @@ def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterab
     return n
 
 
+def copy_into(conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """COPY rows into a campaign table. PostgreSQL refuses COPY FROM into a table whose row-level
+    security applies to the current login (a lead's login: anjuan/postgres/roles.py); then the rows
+    are copied into a TEMP table and moved with one INSERT … SELECT, which the policies check."""
+    from sqlalchemy import text
+
+    if not conn.execute(text("SELECT row_security_active(CAST(:t AS regclass))"), {"t": table}).scalar():
+        return copy_rows(conn, table, columns, rows)
+    stage = f"anjuan_stage_{table}"
+    conn.execute(text(f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" (LIKE "{table}") ON COMMIT DROP'))
+    n = copy_rows(conn, stage, columns, rows)
+    cols = ", ".join(f'"{c}"' for c in columns)
+    conn.execute(text(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM "{stage}"'))
+    conn.execute(text(f'TRUNCATE "{stage}"'))
+    return n
+
+
 def _bool_columns(table: Table) -> set[int]:
     from sqlalchemy import Boolean
 

@@ -949,7 +949,7 @@ def _import_catalogs(db: Database, paths: Sequence[str | Path], agency: str | No
         table = m.CaseFile.__table__
         server = conn.dialect.name == "postgresql"  # rows go in with COPY (anjuan/postgres/copy.py)
         if server:
-            from anjuan.postgres.copy import copy_rows
+            from anjuan.postgres.copy import copy_into
 
             columns = [c.name for c in table.columns]
         for parsed, summary in zip(catalogs, files, strict=True):
@@ -973,7 +973,7 @@ def _import_catalogs(db: Database, paths: Sequence[str | Path], agency: str | No
                     for k, r in enumerate(chunk)
                 ]
                 if server:
-                    copy_rows(conn, table.name, columns, ([p[c] for c in columns] for p in params))
+                    copy_into(conn, table.name, columns, ([p[c] for c in columns] for p in params))
                 else:
                     conn.execute(insert(table), params)
                 written += len(chunk)
