@@ -107,8 +107,11 @@ def _check(url: str) -> None:
         engine.dispose()
 
 
-def start_server() -> PgServer:
-    """The server named by ANJUAN_TEST_PG, or a new throwaway cluster; raises NoServer."""
+def start_server(shared_buffers: str = "64MB") -> PgServer:
+    """The server named by ANJUAN_TEST_PG, or a new throwaway cluster; raises NoServer.
+
+    shared_buffers: small for the tests (one server per test process); the benchmarks ask for
+    what a campaign server would be given."""
     try:
         import psycopg  # noqa: F401
     except ImportError:
@@ -144,7 +147,7 @@ def start_server() -> PgServer:
         ["mkdir", "-p", str(sock)],
         [str(bindir / "pg_ctl"), "-D", str(data), "-w", "-t", "60", "-l", str(base / "server.log"), "-o",
          f"-c listen_addresses='' -k {sock} -p {PORT} -c fsync=off -c synchronous_commit=off "
-         "-c full_page_writes=off -c max_connections=200 -c shared_buffers=64MB", "start"],
+         f"-c full_page_writes=off -c max_connections=200 -c shared_buffers={shared_buffers}", "start"],
     ]
     for cmd in steps:
         r = subprocess.run([*run_as, *cmd], capture_output=True, text=True, env=env)

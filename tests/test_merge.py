@@ -568,3 +568,18 @@ def test_package_copied_with_its_wal_file_is_read_whole(world, tmp_path, fast):
     assert (result.packages[0].reviews_new, result.packages[0].checksum) == (5, h)
     with connect(world / "c.db") as con:
         assert con.execute("SELECT verdict, deducted FROM answer WHERE review_id = ?", (state.review_id,)).fetchall() == [("扣分", 4.0)]
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_server_refuses_a_package_whose_values_do_not_fit_the_columns(world, backend):
+    """A damaged or forged package with text in a number column is refused on its own (on the
+    server its COPY is rolled back to a savepoint), never an internal error or a half merge."""
+    c = world / "c.db"
+    bad = _tamper(world / "a.db", "UPDATE answer SET deducted = 'abc' WHERE rowid IN (SELECT rowid FROM answer LIMIT 1)")
+    before = dump(c)
+    with pytest.raises(MergeRefused) as err:
+        do_merge(c, [world / "b.db", bad])
+    assert "a.db 无法读取" in err.value.message and "未合并任何数据" in err.value.message
+    assert dump(c) == before
+    result = do_merge(c, [world / "b.db", bad], skip_bad=True)
+    assert [p.ok for p in result.packages] == [True, False] and result.packages[0].reviews_new == 4

@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+import psycopg
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateIndex, CreateTable
@@ -25,15 +26,42 @@ def _cursor(conn: Connection):
     return conn.connection.driver_connection.cursor()
 
 
-def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
-    """COPY rows (tuples in `columns` order) into `table` on the connection's open transaction."""
+def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence],
+              types: Sequence[str] | None = None) -> int:
+    """COPY rows (tuples in `columns` order) into `table` on the connection's open transaction.
+
+    With `types` (PostgreSQL type names, one per column) the binary COPY format is used, which
+    the server parses about a third faster than text."""
     cols = ", ".join(f'"{c}"' for c in columns)
+    binary = " (FORMAT BINARY)" if types else ""
     n = 0
-    with _cursor(conn) as cur, cur.copy(f'COPY "{table}" ({cols}) FROM STDIN') as cp:
+    with _cursor(conn) as cur, cur.copy(f'COPY "{table}" ({cols}) FROM STDIN{binary}') as cp:
+        if types:
+            cp.set_types(list(types))
         for row in rows:
             cp.write_row(row)
             n += 1
     return n
+
+
+def _pg_types(table: Table, columns: Sequence[str]) -> list[str] | None:
+    """Binary COPY types of the columns, or None if one is of a type not handled here."""
+    from sqlalchemy import Boolean, Float, Integer, String
+
+    out = []
+    for name in columns:
+        t = table.c[name].type
+        if isinstance(t, Boolean):
+            out.append("bool")
+        elif isinstance(t, Integer):
+            out.append("int4")
+        elif isinstance(t, Float):
+            out.append("float8")
+        elif isinstance(t, String):
+            out.append("varchar")
+        else:
+            return None
+    return out
 
 
 def copy_into(conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
@@ -65,6 +93,12 @@ def stage_packages(conn: Connection, sources: list, staged: list[tuple[str, Tabl
 
     Same contract as anjuan.sqlite.merge.stage_packages, but inside the merge's transaction on the
     server connection: `check(source, facts)` sets source.error to refuse a package."""
+    from sqlalchemy import text
+
+    # Memory for this transaction's index builds, sorts and hash joins over the staged rows
+    # (SET LOCAL: back to the server's settings when the merge ends).
+    conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+    conn.execute(text("SET LOCAL work_mem = '64MB'"))
     for _, table in staged:
         conn.execute(CreateTable(table))
     from concurrent.futures import ThreadPoolExecutor
@@ -86,9 +120,18 @@ def stage_packages(conn: Connection, sources: list, staged: list[tuple[str, Tabl
                 continue
             if rows is None:
                 continue
-            for _, table in staged:
-                cols = [c.name for c in table.columns if c.name != "pkg"]
-                copy_rows(conn, table.name, ["pkg", *cols], rows.pop(table.name))
+            # A package whose values do not fit the columns (a forged or damaged file) is refused
+            # alone: its COPY is rolled back to this savepoint and the merge goes on.
+            savepoint = conn.begin_nested()
+            try:
+                for _, table in staged:
+                    cols = ["pkg", *(c.name for c in table.columns if c.name != "pkg")]
+                    copy_rows(conn, table.name, cols, rows.pop(table.name), _pg_types(table, cols))
+            except (psycopg.Error, TypeError, ValueError, OverflowError) as exc:
+                savepoint.rollback()
+                unreadable(src, exc)
+            else:
+                savepoint.commit()
 
 
 def _read_package(src, staged: list[tuple[str, Table]], check) -> dict[str, list[tuple]] | None:

@@ -158,7 +158,7 @@ def start_pg():
     from tests.pgserver import NoServer, start_server
 
     try:
-        return start_server()
+        return start_server(shared_buffers="512MB")  # a campaign server's memory, not a test's
     except NoServer as exc:
         if os.environ.get("CI", "").lower() == "true":
             raise SystemExit(f"PostgreSQL 服务器无法启动：{exc}") from None
