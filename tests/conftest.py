@@ -42,7 +42,9 @@ def simple_catalog(sizes: dict[str, int], kind: str = "行政处罚") -> dict[st
     return {name: [(f"{name[:2]}罚〔2024〕{i}号", kind) for i in range(1, n + 1)] for name, n in sizes.items()}
 
 
-_SERVER: dict = {}
+# The session's server state lives in tests/pgserver.py: this file is imported twice (as pytest's
+# conftest and as tests.conftest by modules importing its helpers), tests.pgserver only once.
+from tests.pgserver import STATE as _SERVER  # noqa: E402
 
 
 def _server():

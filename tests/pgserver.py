@@ -14,6 +14,7 @@ start one is a failure.
 
 from __future__ import annotations
 
+import atexit
 import glob
 import os
 import shutil
@@ -26,6 +27,19 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 PORT = 5512  # names the socket file only; the socket directory is private to this server
+
+# The test session's server and its template databases (tests/conftest.py). A server still
+# running when the interpreter exits (a crashed or interrupted run) is stopped then.
+STATE: dict = {}
+
+
+def _stop_at_exit() -> None:
+    server = STATE.pop("server", None)
+    if server is not None:
+        server.stop()
+
+
+atexit.register(_stop_at_exit)
 
 
 class NoServer(Exception):
