@@ -50,7 +50,7 @@ class AnjuanGroup(click.Group):
         # Workflow order, not alphabetical: 导入 → 抽样 → 分配 → 评查 → 合并 → 通报.
         order = ["demo", "init", "standard", "import", "sample", "reviewer", "assign", "pack",
                  "review", "answers", "merge", "conflicts", "verify", "status", "report", "selfcheck", "ledger",
-                 "recheck"]
+                 "recheck", "user"]
         names = list(self.commands)
         return [n for n in order if n in names] + sorted(n for n in names if n not in order)
 
@@ -82,8 +82,11 @@ def console(stderr: bool = False):
 
 
 def fail(message: str, details: list[str] | None = None) -> None:
+    from rich.markup import escape
+
     err = console(stderr=True)
-    err.print(f"[bold red]错误：[/]{message}", markup=True, highlight=False)
+    # escape: a message may contain brackets (pip install 'anjuan[postgres]'), which are not markup.
+    err.print(f"[bold red]错误：[/]{escape(message)}", markup=True, highlight=False)
     for d in details or []:
         err.print(f"  - {d}", markup=False)
 
@@ -115,6 +118,30 @@ def usage_message(text: str) -> str:
     text = re.sub(r"(?:Directory|File|Path) '(.*?)' is a directory", r"“\1”是目录，这里应为文件", text)
     text = re.sub(r"(?:Directory|File|Path) '(.*?)' does not exist", r"“\1”不存在", text)
     return text
+
+
+def server_error_message(exc: BaseException) -> str | None:
+    """A database server's refusal in plain words (no SQL dump), or None if it is not one.
+
+    Permission errors mean the login may not do this (roles and row-level security, see
+    anjuan/postgres/roles.py); deadlocks and serialisation failures are races with another user,
+    after which nothing was written and the command can simply be run again."""
+    if not type(exc).__module__.startswith("sqlalchemy"):
+        return None
+    orig = getattr(exc, "orig", None)
+    if not type(orig).__module__.startswith("psycopg"):
+        return None  # SQLite's own errors (disk full, read-only, locked) are worded by anjuan.faults
+    state = getattr(orig, "sqlstate", None) or ""
+    if state == "42501" or state == "42P01" and "permission" in str(orig):
+        return "当前登录账号没有执行此操作的权限（评查人员账号只能查看、修改本人的评查记录），未写入任何数据"
+    if state in ("40P01", "40001", "55P03", "23505"):
+        return "与其他用户同时进行的操作冲突，本次操作未写入任何数据，请稍后重新执行"
+    if state.startswith("08") or type(exc).__name__ == "OperationalError" and state == "":
+        from .db import shown
+
+        text = " ".join(str(orig).split()) if orig is not None else type(exc).__name__
+        return f"数据库连接中断或无法连接（{shown(text)}），本次操作未完成，请检查网络与服务器后重试"
+    return None
 
 
 def main() -> None:
@@ -150,11 +177,21 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - last line of defence: one line, not a traceback
         if debug:
             raise
+        known = server_error_message(exc)
+        if known:
+            fail(known)
+            sys.exit(1)
         from .faults import describe
 
-        known = describe(exc)  # disk full, read-only file or medium, database held by a writer
-        if known is not None:
-            fail(known.message, known.details)
+        described = describe(exc)  # disk full, read-only file or medium, database held by a writer
+        if described is not None:
+            fail(described.message, described.details)
             sys.exit(1)
-        fail(f"程序内部错误：{type(exc).__name__}: {exc}（加 --debug 查看详细信息，并请反馈给开发人员）")
+        what = f"{type(exc).__name__}: {exc}"
+        orig = getattr(exc, "orig", None)
+        if orig is not None:  # a database error: its first line, never the SQL and its parameters
+            from .db import shown
+
+            what = f"{type(orig).__name__}: {shown((str(orig).splitlines() or [''])[0])}"
+        fail(f"程序内部错误：{what}（加 --debug 查看详细信息，并请反馈给开发人员）")
         sys.exit(2)

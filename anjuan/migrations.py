@@ -75,4 +75,15 @@ def ensure_spot_round(conn: Connection) -> str:
     return rid
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1, 2: _v2, 3: _v3}
+def _v4(conn: Connection) -> None:
+    """Server logins (issue 12): the reviewer_login table and answer_history.login."""
+    from sqlalchemy import inspect, text
+
+    from . import models as m
+
+    m.ReviewerLogin.__table__.create(conn, checkfirst=True)
+    if "login" not in {c["name"] for c in inspect(conn).get_columns("answer_history")}:
+        conn.execute(text("ALTER TABLE answer_history ADD COLUMN login VARCHAR(63)"))
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v4}

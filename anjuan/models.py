@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 ROLE_LEAD = "lead"
 ROLE_REVIEWER = "reviewer"
@@ -181,6 +181,9 @@ class AnswerHistory(SQLModel, table=True):
     # Position in the review's history (1, 2, …) and sha256 chained to the previous row's hash.
     seq: int | None = None
     hash: str = Field(default="", max_length=64)
+    # The server login that wrote the row (PostgreSQL: stamped by a trigger from session_user,
+    # see anjuan/postgres/roles.py); None in SQLite files. Not part of the hash chain.
+    login: str | None = Field(default=None, max_length=63)
 
 
 class PackageIssue(SQLModel, table=True):
@@ -195,6 +198,15 @@ class PackageIssue(SQLModel, table=True):
     issued_at: str = Field(default_factory=now)
     secret: str = Field(max_length=64)
     file_name: str = ""
+
+
+class ReviewerLogin(SQLModel, table=True):
+    """A server login (PostgreSQL role) and the reviewer or lead it is (anjuan user add)."""
+
+    __tablename__ = "reviewer_login"
+    login: str = Field(primary_key=True, max_length=63)
+    reviewer_id: str = Field(foreign_key="reviewer.id", max_length=36, index=True)
+    created_at: str = Field(default_factory=now)
 
 
 class MergeLog(SQLModel, table=True):

@@ -120,7 +120,11 @@ def change_answer(package: Path, position: int, item_id: str, answer: StoredAnsw
 
 
 def dump(path: Path, exclude: tuple[str, ...] = ()) -> dict[str, list[tuple]]:
-    """Every row of every table, sorted (a logical dump; reads the file without changing it)."""
+    """Every row of every table, sorted (a logical dump; reads the file without changing it).
+
+    A PostgreSQL URL is dumped the same way (booleans as 0/1, as SQLite stores them)."""
+    if "://" in str(path):
+        return _dump_url(str(path), exclude)
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
@@ -130,7 +134,11 @@ def dump(path: Path, exclude: tuple[str, ...] = ()) -> dict[str, list[tuple]]:
 
 
 def file_state(path: Path) -> tuple[bytes, int]:
-    """The .db file's bytes and the size of its -wal file (0 or absent once cleanly closed)."""
+    """The .db file's bytes and the size of its -wal file (0 or absent once cleanly closed).
+
+    For a campaign on PostgreSQL: its logical dump (what any session sees)."""
+    if "://" in str(path):
+        return dump(path), 0  # type: ignore[return-value]
     wal = path.with_name(path.name + "-wal")
     return path.read_bytes(), (wal.stat().st_size if wal.exists() else 0)
 
@@ -142,3 +150,20 @@ def reviewer_id(campaign: Path, name: str) -> str:
             return s.scalar(select(m.Reviewer.id).where(m.Reviewer.name == name))
     finally:
         db.close()
+
+
+def _dump_url(url: str, exclude: tuple[str, ...]) -> dict[str, list[tuple]]:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as c:
+            out = {}
+            for t in m.SQLModel.metadata.sorted_tables:
+                if t.name in exclude:
+                    continue
+                rows = [tuple(int(v) if isinstance(v, bool) else v for v in r) for r in c.execute(select(t))]
+                out[t.name] = sorted(rows, key=repr)
+            return dict(sorted(out.items()))
+    finally:
+        engine.dispose()

@@ -66,7 +66,10 @@ def template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def camp(template, tmp_path) -> Path:
+def camp(template, tmp_path, targets):
+    """A fresh copy of the campaign: a file, or (PostgreSQL) a database URL."""
+    if targets.is_pg:
+        return targets.from_sqlite(template)
     path = tmp_path / "c.db"
     shutil.copy(template, path)
     return path

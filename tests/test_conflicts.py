@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -63,9 +62,8 @@ def template(tmp_path_factory):
 
 
 @pytest.fixture
-def db(template, tmp_path):
-    shutil.copy(template, tmp_path / "c.db")
-    d = open_database(tmp_path / "c.db")
+def db(template, targets):
+    d = open_database(targets.from_sqlite(template))
     yield d
     d.close()
 
@@ -115,7 +113,7 @@ def test_settle_takes_the_chosen_answers_and_becomes_the_final_review(db):
     cid, lead = case_id(db, "交通罚〔2024〕1号"), lead_id(db)
     view = item_differences(db, cid)
     originals = {t: [r for r in rows if view.a.review_id in r or view.b.review_id in r]
-                 for t, rows in dump(Path(db.target)).items() if t in ("review", "answer", "answer_history")}
+                 for t, rows in dump(db.target).items() if t in ("review", "answer", "answer_history")}
     result = settle(db, cid, lead, {"CX-02": (SOURCE_B, None)}, "经合议，告知书已送达当事人，陈立新意见正确")
     assert (result.score, result.grade, result.vetoed) == (100.0, "优秀", False)
     assert result.sources["CX-02"] == SOURCE_B and result.sources["WS-01"] == "agreed"
@@ -135,7 +133,7 @@ def test_settle_takes_the_chosen_answers_and_becomes_the_final_review(db):
     assert json.loads(cx.new)["source_name"] == "陈立新" and json.loads(cx.new)["from_review"] == view.b.review_id
     # The two original reviews are untouched, and the file is no longer a conflict.
     after = {t: [r for r in rows if view.a.review_id in r or view.b.review_id in r]
-             for t, rows in dump(Path(db.target)).items() if t in ("review", "answer", "answer_history")}
+             for t, rows in dump(db.target).items() if t in ("review", "answer", "answer_history")}
     assert after == originals
     assert [c.case_no for c in list_conflicts(db)] == ["交通罚〔2024〕2号"]
     assert item_differences(db, cid).final_review_id == result.review_id
@@ -155,8 +153,8 @@ def test_settle_with_the_leads_own_answers(db):
 
 def test_settle_refusals(db):
     cid, lead = case_id(db, "交通罚〔2024〕1号"), lead_id(db)
-    wang = reviewer_id(Path(db.target), "王敏")
-    before = dump(Path(db.target))
+    wang = reviewer_id(db.target, "王敏")
+    before = dump(db.target)
     with pytest.raises(WorkflowError, match="理由"):
         settle(db, cid, lead, {"CX-02": (SOURCE_B, None)}, "  ")
     with pytest.raises(WorkflowError, match="只有组长"):
@@ -169,7 +167,7 @@ def test_settle_refusals(db):
         settle(db, cid, lead, {"CX-02": (SOURCE_LEAD, None)}, "理由")
     with pytest.raises(InputError, match="不适用"):
         settle(db, cid, lead, {"CX-02": (SOURCE_B, None), "CX-03": (SOURCE_A, None)}, "理由")
-    assert dump(Path(db.target)) == before  # refused: nothing written
+    assert dump(db.target) == before  # refused: nothing written
     settle(db, cid, lead, {"CX-02": (SOURCE_B, None)}, "理由")
     with pytest.raises(WorkflowError, match="已合议"):
         settle(db, cid, lead, {"CX-02": (SOURCE_A, None)}, "再议")
@@ -230,41 +228,41 @@ def run(*args, cwd: Path):
                           env=dict(os.environ, PYTHONPATH=str(ROOT)))
 
 
-def test_cli_conflicts_and_status(template, tmp_path):
-    shutil.copy(template, tmp_path / "c.db")
-    r = run("conflicts", "c.db", cwd=tmp_path)
+def test_cli_conflicts_and_status(template, tmp_path, targets):
+    c = targets.from_sqlite(template)
+    r = run("conflicts", c, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "共 2 件案卷" in r.stdout and "交通罚〔2024〕1号" in r.stdout and "县交通运输局" in r.stdout
     assert "王敏：80.00 分，合格；陈立新：100.00 分，优秀" in r.stdout and "CX-02" in r.stdout
-    r = run("conflicts", "c.db", "--threshold", "4", "--json", cwd=tmp_path)
+    r = run("conflicts", c, "--threshold", "4", "--json", cwd=tmp_path)
     data = json.loads(r.stdout)
     assert data["threshold"] == 4 and len(data["conflicts"]) == 3
     assert data["conflicts"][0]["reviews"][1]["reviewer"] == "陈立新"
-    r = run("status", "c.db", "--json", cwd=tmp_path)
+    r = run("status", c, "--json", cwd=tmp_path)
     assert json.loads(r.stdout)["agreement"]["files"] == 5
-    r = run("status", "c.db", cwd=tmp_path)
+    r = run("status", c, cwd=tmp_path)
     assert "双人评查一致性：5 卷，条目一致率 92.5%" in r.stdout
     r = run("conflicts", "missing.db", cwd=tmp_path)
     assert r.returncode == 1 and r.stderr.startswith("错误：")
 
 
-def test_cli_reopens_a_settled_result(template, tmp_path):
-    shutil.copy(template, tmp_path / "c.db")
-    db = open_database(tmp_path / "c.db")
+def test_cli_reopens_a_settled_result(template, tmp_path, targets):
+    c = targets.from_sqlite(template)
+    db = open_database(c)
     cid = case_id(db, "交通罚〔2024〕1号")
     settle(db, cid, lead_id(db), {"CX-02": (SOURCE_B, None)}, "采纳陈立新意见")
     assert file_outcomes(db)[cid].state == "final"
     db.close()
-    r = run("conflicts", "c.db", "--reopen", "交通罚〔2024〕1号", cwd=tmp_path)
+    r = run("conflicts", c, "--reopen", "交通罚〔2024〕1号", cwd=tmp_path)
     assert r.returncode == 1 and "理由" in r.stderr
-    r = run("conflicts", "c.db", "--reopen", "交通罚〔2024〕1号", "--reason", "补充材料后重新合议", cwd=tmp_path)
+    r = run("conflicts", c, "--reopen", "交通罚〔2024〕1号", "--reason", "补充材料后重新合议", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "已退回 交通罚〔2024〕1号 的合议结果" in r.stdout
-    db = open_database(tmp_path / "c.db")
+    db = open_database(c)
     assert file_outcomes(db)[cid].state == "conflict"
     with db.session() as s:
         reasons = [h.reason for h in s.scalars(select(m.AnswerHistory).where(m.AnswerHistory.action == "reopen"))]
     assert reasons == ["补充材料后重新合议"]
     db.close()
-    r = run("conflicts", "c.db", "--reopen", "没有这个案号", "--reason", "x", cwd=tmp_path)
+    r = run("conflicts", c, "--reopen", "没有这个案号", "--reason", "x", cwd=tmp_path)
     assert r.returncode == 1 and "找不到案号为“没有这个案号”的案卷" in r.stderr

@@ -44,8 +44,8 @@ def make_campaign(path: Path):
 
 
 @pytest.fixture
-def db(tmp_path):
-    d = make_campaign(tmp_path / "c.db")
+def db(new_target):
+    d = make_campaign(new_target())
     yield d
     d.engine.dispose()
 
@@ -543,8 +543,8 @@ def test_large_file_progress_and_chunks(db, tmp_path, monkeypatch):
 # CLI
 
 
-def test_cli_import_and_dry_run(tmp_path):
-    target = tmp_path / "c.db"
+def test_cli_import_and_dry_run(tmp_path, new_target):
+    target = new_target()
     make_campaign(target).close()
     r = cli_run("import", str(target), str(DATA / "gbk.csv"), str(DATA / "utf8_bom.csv"), "--agency", JT, "--dry-run")
     assert r.returncode == 0, r.stderr
@@ -558,8 +558,8 @@ def test_cli_import_and_dry_run(tmp_path):
     assert SCJG in r.stdout and JT in r.stdout and "新增执法机关 2 个" in r.stdout
 
 
-def test_cli_errors_exit_1_with_one_line_error(tmp_path):
-    target = tmp_path / "c.db"
+def test_cli_errors_exit_1_with_one_line_error(tmp_path, new_target):
+    target = new_target()
     make_campaign(target).close()
     r = cli_run("import", str(target), str(DATA / "merged_title.xlsx"), str(DATA / "every_error.csv"))
     assert r.returncode == 1
@@ -595,8 +595,8 @@ def test_cli_missing_database(tmp_path):
     assert r.stderr.startswith("错误：找不到数据库文件") and r.stderr.count("\n") == 1
 
 
-def test_cli_runner_registration(tmp_path):
-    target = tmp_path / "c.db"
+def test_cli_runner_registration(tmp_path, new_target):
+    target = new_target()
     make_campaign(target).close()
     result = CliRunner().invoke(cli, ["import", str(target), str(DATA / "merged_title.xlsx")])
     assert result.exit_code == 0, result.output

@@ -324,10 +324,6 @@ def test_verify_command_lists_what_is_wrong_row_by_row(world):
 def test_migration_from_version_1_on_postgres(tmp_path, request):
     """A PostgreSQL campaign of schema version 1 (no chain columns, no package_issue) opens, migrates
     and verifies clean."""
-    from tests.test_postgres import PG
-
-    if not PG:
-        pytest.skip("ANJUAN_TEST_PG not set (no PostgreSQL server)")
     from sqlalchemy import text
 
     url = build_campaign(tmp_path, target=request.getfixturevalue("pg_url"))
@@ -350,8 +346,6 @@ def test_migration_from_version_1_on_postgres(tmp_path, request):
     report = verify_target(url)
     assert report.ok and report.history == 3, report.problems
 
-
-from tests.test_postgres import pg_url  # noqa: E402, F401  (fixture for the test above)
 
 
 def test_a_package_filled_by_answers_import_merges(tmp_path):

@@ -57,11 +57,62 @@ def template(tmp_path_factory):
     return d
 
 
+class World:
+    """The test's folder of package copies; world / "c.db" is the campaign (a file or a server URL)."""
+
+    def __init__(self, folder: Path, campaign, targets):
+        self.folder, self.campaign, self.targets = folder, campaign, targets
+        self.sqlite_campaign = folder / "c.db" if not targets.is_pg else None
+
+    def copy_campaign(self, name: str):
+        """An independent copy of the campaign as it is now."""
+        copied = self.targets.copy(str(self.campaign), name)
+        return copied if self.targets.is_pg else Path(copied)
+
+    def __truediv__(self, name: str):
+        return self.campaign if name == "c.db" else self.folder / name
+
+    def __fspath__(self) -> str:
+        return str(self.folder)
+
+    def glob(self, pattern: str):
+        return self.folder.glob(pattern)
+
+
 @pytest.fixture
-def world(template, tmp_path):
+def world(template, tmp_path, targets):
     for p in template.glob("*.db"):
-        shutil.copy(p, tmp_path / p.name)
-    return tmp_path
+        if p.name != "c.db":
+            shutil.copy(p, tmp_path / p.name)
+    camp = targets.from_sqlite(template / "c.db", "c.db")
+    world = World(tmp_path, Path(camp) if not targets.is_pg else camp, targets)
+    if targets.is_pg:
+        world.sqlite_campaign = template / "c.db"
+    return world
+
+
+class _PgRows:
+    """sqlite3-style access to a campaign on PostgreSQL (for the checks below that use plain SQL)."""
+
+    def __init__(self, url: str):
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        u = make_url(url)
+        self.con = psycopg.connect(dbname=u.database, user=u.username, **u.query)
+
+    def execute(self, sql: str, params=()):
+        return self.con.execute(sql.replace("?", "%s"), params)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.con.close()
+
+
+def connect(c):
+    return _PgRows(c) if "://" in str(c) else sqlite3.connect(c)
 
 
 def do_merge(campaign: Path, packages, **kw):
@@ -104,10 +155,8 @@ def test_merging_twice_changes_nothing_not_even_merge_log(world, fast):
 
 def test_order_does_not_matter(world, tmp_path):
     c, a, b = world / "c.db", world / "a.db", world / "b.db"
-    c2 = tmp_path / "c2.db"
-    c3 = tmp_path / "c3.db"
-    shutil.copy(c, c2)
-    shutil.copy(c, c3)
+    c2 = world.copy_campaign("c2.db")
+    c3 = world.copy_campaign("c3.db")
     do_merge(c, [a, b])
     do_merge(c2, [b, a])
     do_merge(c3, [b])
@@ -117,8 +166,7 @@ def test_order_does_not_matter(world, tmp_path):
 
 def test_attach_and_sqlalchemy_paths_give_the_same_database(world, tmp_path):
     c, a, b = world / "c.db", world / "a.db", world / "b.db"
-    c2 = tmp_path / "c2.db"
-    shutil.copy(c, c2)
+    c2 = world.copy_campaign("c2.db")
     r1 = do_merge(c, [a, b], fast=True)
     r2 = do_merge(c2, [a, b], fast=False)
     assert dump(c, ("merge_log",)) == dump(c2, ("merge_log",))
@@ -131,8 +179,7 @@ def test_newer_revision_wins_and_stale_never_overwrites(world, tmp_path):
     shutil.copy(a, old)
     # 王敏 reopens file 2 and changes WS-01 to 扣 3 分: a newer revision of the same review.
     change_answer(a, 2, "WS-01", StoredAnswer("WS-01", "扣分", 3.0, note="文书编号不规范"))
-    c2 = tmp_path / "c2.db"
-    shutil.copy(c, c2)
+    c2 = world.copy_campaign("c2.db")
 
     first = do_merge(c, [old])
     assert first.packages[0].reviews_new == 5
@@ -143,7 +190,7 @@ def test_newer_revision_wins_and_stale_never_overwrites(world, tmp_path):
 
     do_merge(c2, [a, old])  # newest first, in one run
     assert dump(c, ("merge_log",)) == dump(c2, ("merge_log",))
-    with sqlite3.connect(c) as con:
+    with connect(c) as con:
         rev, status, score = con.execute(
             "SELECT r.revision, r.status, r.score FROM review r JOIN answer a ON a.review_id = r.id "
             "WHERE a.item_id = 'WS-01' AND a.verdict = '扣分'").fetchone()
@@ -165,7 +212,7 @@ def test_newer_revision_replaces_the_whole_answer_set(world, tmp_path):
     db.close()
     do_merge(c, [a])
     assert sorted(dump(a)["answer"]) == sorted(r for r in dump(c)["answer"] if r[1] in {x[0] for x in dump(a)["review"]})
-    with sqlite3.connect(c) as con:
+    with connect(c) as con:
         n = con.execute("SELECT count(*) FROM answer WHERE review_id = ?", (state.review_id,)).fetchone()[0]
         actions = [r[0] for r in con.execute("SELECT action FROM answer_history WHERE review_id = ? ORDER BY at", (state.review_id,))]
     assert n == 7 and actions[-2:] == ["reopen", "clear"]
@@ -300,7 +347,7 @@ def _sqlite_not_anjuan(world: Path) -> Path:
 
 def _campaign_as_package(world: Path) -> Path:
     p = world / "copy.db"
-    shutil.copy(world / "c.db", p)
+    shutil.copy(world.sqlite_campaign, p)  # the campaign file (on PostgreSQL: the file it was copied from)
     return p
 
 
@@ -381,7 +428,7 @@ def test_merge_killed_mid_transaction_leaves_campaign_unchanged(world):
     c = world / "c.db"
     before_bytes = file_state(c)
     before = dump(c)
-    _run_and_kill(["merge", "c.db", "a.db", "b.db"], world)
+    _run_and_kill(["merge", str(c), "a.db", "b.db"], world)
     assert dump(c) == before  # what any reader sees: the uncommitted merge is not there
     db = open_database(c)  # recovery, then a checkpoint on close
     db.close()
@@ -401,24 +448,25 @@ def run(*args, cwd: Path):
 def test_cli_merge_json_and_exit_codes(world, tmp_path):
     import json
 
-    r = run("merge", "c.db", "a.db", "b.db", "--json", cwd=world)
+    C = str(world / "c.db")
+    r = run("merge", C, "a.db", "b.db", "--json", cwd=world)
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert [p["reviews"]["new"] for p in data["packages"]] == [5, 4] and data["conflicts"] == 2
-    r = run("merge", "c.db", "a.db", cwd=world)
+    r = run("merge", C, "a.db", cwd=world)
     assert r.returncode == 0 and "已合并 1 个数据包" in r.stdout
 
     before = file_state(world / "c.db")
-    for args in (("c.db", "c.db"), ("a.db", "b.db"), ("c.db", "missing.db"), ("c.db", str(_other_campaign(tmp_path)))):
+    for args in ((C, C), ("a.db", "b.db"), (C, "missing.db"), (C, str(_other_campaign(tmp_path)))):
         r = run("merge", *args, cwd=world)
         assert r.returncode == 1, (args, r.stdout)
         lines = r.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("错误：") and "Traceback" not in r.stderr, r.stderr
     assert file_state(world / "c.db") == before
 
-    r = run("merge", "c.db", "a.db", str(_not_sqlite(world)), "--skip-bad", cwd=world)
+    r = run("merge", C, "a.db", str(_not_sqlite(world)), "--skip-bad", cwd=world)
     assert r.returncode == 0 and "未合并" in r.stdout and "notes.db" in r.stdout
-    r = run("merge", "c.db", "a.db", "--dry-run", cwd=world)
+    r = run("merge", C, "a.db", "--dry-run", cwd=world)
     assert r.returncode == 0 and "试运行" in r.stdout
 
 
@@ -436,27 +484,6 @@ def test_pack_refuses_nothing_new_after_merge(world):
 
 # ---- PostgreSQL campaign (the SQLAlchemy path) -------------------------------------------------------
 
-PG = os.environ.get("ANJUAN_TEST_PG")
-
-
-@pytest.fixture
-def pg_url():
-    """A fresh database per test (as in tests/test_postgres.py)."""
-    import uuid
-
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(PG.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
-    name = "anjuan_" + uuid.uuid4().hex[:12]
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    base, _, query = PG.partition("?")
-    yield base.rsplit("/", 1)[0] + "/" + name + (("?" + query) if query else "")
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def pg_dump(url: str, exclude: tuple[str, ...] = ()) -> dict[str, list]:
     db = open_database(url)
     try:
@@ -468,7 +495,6 @@ def pg_dump(url: str, exclude: tuple[str, ...] = ()) -> dict[str, list]:
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not PG, reason="ANJUAN_TEST_PG not set (no PostgreSQL server)")
 def test_merge_into_a_postgres_campaign(pg_url, tmp_path):
     from anjuan.lead.conflicts import agreement_summary, list_conflicts, settle
 
@@ -518,5 +544,21 @@ def test_package_copied_with_its_wal_file_is_read_whole(world, tmp_path, fast):
     h = hashlib.sha256((copy / "b.db").read_bytes() + (copy / "b.db-wal").read_bytes()).hexdigest()
     result = do_merge(world / "c.db", [copy / "b.db"], fast=fast)
     assert (result.packages[0].reviews_new, result.packages[0].checksum) == (5, h)
-    with sqlite3.connect(world / "c.db") as con:
+    with connect(world / "c.db") as con:
         assert con.execute("SELECT verdict, deducted FROM answer WHERE review_id = ?", (state.review_id,)).fetchall() == [("扣分", 4.0)]
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_server_refuses_a_package_whose_values_do_not_fit_the_columns(world, backend):
+    """A damaged or forged package with text in a number column is refused on its own (on the
+    server its COPY is rolled back to a savepoint), never an internal error or a half merge."""
+    c = world / "c.db"
+    bad = _tamper(world / "a.db", "UPDATE answer SET deducted = 'abc' WHERE rowid IN (SELECT rowid FROM answer LIMIT 1)")
+    before = dump(c)
+    with pytest.raises(MergeRefused) as err:
+        do_merge(c, [world / "b.db", bad])
+    # caught by the row checks (anjuan.integrity) before anything is sent to the server
+    assert "a.db" in err.value.message and "“abc”不是数字" in err.value.message and "未合并任何数据" in err.value.message
+    assert dump(c) == before
+    result = do_merge(c, [world / "b.db", bad], skip_bad=True)
+    assert [p.ok for p in result.packages] == [True, False] and result.packages[0].reviews_new == 4

@@ -231,6 +231,19 @@ def test_figures_by_hand(data):
     assert second.problems[0].basis == "《中华人民共和国行政处罚法》第十七条"
 
 
+@pytest.mark.postgres
+def test_the_same_campaign_on_postgres_gives_the_same_bulletin(campaign_path, data, tmp_path):
+    """Every figure, ranking and problem of the bulletin read from PostgreSQL equals SQLite's."""
+    from tests.conftest import Targets
+
+    pg = Targets("postgres", tmp_path)
+    try:
+        on_server = bulletin_of(pg.from_sqlite(campaign_path))
+    finally:
+        pg.cleanup()
+    assert on_server == data
+
+
 def test_deadline_given(campaign_path):
     d = bulletin_of(campaign_path, deadline=date(2025, 3, 31))
     assert d.deadline == date(2025, 3, 31) and not d.deadline_is_default

@@ -234,6 +234,7 @@ def test_open_refuses_non_database(tmp_path):
         open_database(p)
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_pragmas(campaign):
     with campaign.engine.connect() as c:
         assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

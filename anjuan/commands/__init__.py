@@ -10,6 +10,7 @@ from . import (  # noqa: F401
     report,
     review,
     rounds,
+    users,
     verify,
     workflow,
 )

@@ -38,12 +38,17 @@ def export_cmd(db_file, output, reviewer_name, template):
     from anjuan.review.answers_io import export_answers
 
     from ..db import open_database
+    from ..identity import acting_reviewer_name, own_data_note
 
     db = open_database(db_file, read_only=True)
     try:
+        reviewer_name = acting_reviewer_name(db, reviewer_name)
+        note = own_data_note(db)
         rep = export_answers(db, output, reviewer_name, template)
     finally:
         db.close()
+    if note:
+        console().print(note, markup=False)
     who = "、".join(rep.reviewers) if rep.reviewers else "—"
     if template:
         console().print(f"已生成录入模板 {rep.path}：{rep.files} 卷，共 {rep.rows} 个条目（评查人员：{who}）。"
@@ -55,7 +60,7 @@ def export_cmd(db_file, output, reviewer_name, template):
 @answers.command("import")
 @click.argument("db_file", metavar="FILE.db")
 @click.argument("sheet", metavar="answers.csv|answers.xlsx")
-@click.option("--reviewer", "reviewer_name", required=True, help="以哪位评查人员的身份导入（须是分配给他的案卷）。")
+@click.option("--reviewer", "reviewer_name", help="以哪位评查人员的身份导入（须是分配给他的案卷；用服务器登录账号时可省略）。")
 @click.option("--submit", is_flag=True,
               help="导入后提交所有条目均已评完的案卷；仍有未评条目的案卷保持“评查中”并列出。")
 def import_cmd(db_file, sheet, reviewer_name, submit):
@@ -70,9 +75,14 @@ def import_cmd(db_file, sheet, reviewer_name, submit):
     from anjuan.review.answers_io import import_answers
 
     from ..db import open_database
+    from ..errors import WorkflowError
+    from ..identity import acting_reviewer_name
 
     db = open_database(db_file)
     try:
+        reviewer_name = acting_reviewer_name(db, reviewer_name)
+        if not reviewer_name:
+            raise WorkflowError("请用 --reviewer 指定以哪位评查人员的身份导入")
         rep = import_answers(db, sheet, reviewer_name, submit=submit)
     finally:
         db.close()

@@ -23,14 +23,15 @@ def init(campaign_db, name, year, organiser, standard_path):
     示例：anjuan init 2024评查.db --name "2024年度行政处罚案卷评查" --organiser "安溪县司法局"
     """
     from ..campaign import campaign_info, init_campaign
+    from ..db import shown
 
     db = init_campaign(campaign_db, name, year, organiser, standard_path)
     info = campaign_info(db)
     db.close()
     out = console()
-    out.print(f"已创建评查活动“{info.name}”：{campaign_db}")
+    out.print(f"已创建评查活动“{info.name}”：{shown(campaign_db)}")
     out.print(f"评查标准：{info.standard.name}（{info.standard.version}，{len(info.standard.items)} 个条目，校验码 {info.standard.sha256[:12]}）")
-    out.print(f"下一步：anjuan import {campaign_db} 案卷目录.xlsx")
+    out.print(f"下一步：anjuan import {shown(campaign_db)} 案卷目录.xlsx")
 
 
 @cli.group()

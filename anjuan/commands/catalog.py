@@ -68,12 +68,14 @@ def import_catalog(campaign_db, files, agency, dry_run):
 
     from anjuan.prepare.catalog_import import error_details, import_catalogs
 
-    from ..db import ROLE_CAMPAIGN, database_role, open_database
+    from ..db import ROLE_CAMPAIGN, database_role, open_database, shown
     from ..errors import InputError, WorkflowError
+    from ..identity import require_lead
 
     db = open_database(campaign_db)
     progress = _LazyProgress(sys.stdout.isatty())
     try:
+        require_lead(db, "导入案卷目录")
         if database_role(db) != ROLE_CAMPAIGN:
             raise WorkflowError(f"{db.label} 是评查人员的评查包，不是评查活动数据库，不能导入案卷目录")
         try:
@@ -93,7 +95,7 @@ def import_catalog(campaign_db, files, agency, dry_run):
     if dry_run:
         out.print("检查通过，未写入数据库。去掉 --dry-run 重新运行即可正式导入。")
     else:
-        out.print(f"下一步：anjuan sample {campaign_db} 抽取案卷")
+        out.print(f"下一步：anjuan sample {shown(campaign_db)} 抽取案卷")
 
 
 def _print_report(out, report) -> None:

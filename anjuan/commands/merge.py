@@ -28,10 +28,12 @@ def merge(campaign_db, packages, dry_run, as_json, skip_bad):
     """
     from anjuan.lead.merge import merge as do_merge
 
-    from ..db import open_database
+    from ..db import open_database, shown
+    from ..identity import require_lead
 
     db = open_database(campaign_db)
     try:
+        require_lead(db, "合并数据包")
         result = do_merge(db, list(packages), dry_run=dry_run, skip_bad=skip_bad)
     finally:
         db.close()
@@ -61,7 +63,7 @@ def merge(campaign_db, packages, dry_run, as_json, skip_bad):
                   markup=True)
         out.print("、".join(result.stale_settled), markup=False, highlight=False)
     if result.conflicts:
-        out.print(f"目前有 {result.conflicts} 件案卷两名评查人员意见不一致，需组长合议：anjuan conflicts {campaign_db}")
+        out.print(f"目前有 {result.conflicts} 件案卷两名评查人员意见不一致，需组长合议：anjuan conflicts {shown(campaign_db)}")
 
 
 @cli.command()
@@ -103,11 +105,20 @@ def conflicts(campaign_db, threshold, as_json, reopen_case, settle_case, adopt, 
         return
     from anjuan.lead.conflicts import list_conflicts
 
-    from ..db import open_database
+    from ..db import open_database, shown
+    from ..identity import require_lead
 
     db = open_database(campaign_db)
+    try:
+        require_lead(db, "查看或处理合议")
+    except Exception:
+        db.close()
+        raise
     if reopen_case:
         try:
+            from ..identity import acting_reviewer_name
+
+            lead_name = acting_reviewer_name(db, lead_name)  # a lead login acts as itself
             case_no = _reopen_settled(db, reopen_case, reason, lead_name, agency)
         finally:
             db.close()
@@ -132,7 +143,7 @@ def conflicts(campaign_db, threshold, as_json, reopen_case, settle_case, adopt, 
         out.print(f"   不一致原因：{'；'.join(c.reasons)}", markup=False)
         for d in c.differing:
             out.print(f"   · {d.item_id} {d.text}：{a.reviewer} {d.describe('a')}；{b.reviewer} {d.describe('b')}", markup=False)
-    out.print(f"\n合议：anjuan review {campaign_db} --reviewer 组长姓名")
+    out.print(f"\n合议：anjuan review {shown(campaign_db)} --reviewer 组长姓名")
 
 
 def _lead(db, lead_name: str | None):

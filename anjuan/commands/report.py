@@ -100,7 +100,14 @@ def report(campaign_db, outdir, formats, public, deadline, templates_dir, thresh
 
     err = console(stderr=True)
     db = open_database(campaign_db, read_only=True)  # read-only media; never waits for a merge
-    from ..db import ROLE_CAMPAIGN, database_role
+    from ..db import ROLE_CAMPAIGN, database_role, shown
+    from ..identity import require_lead
+
+    try:
+        require_lead(db, "出具通报")  # a reviewer login would see only its own files: never partial numbers
+    except AnjuanError:
+        db.close()
+        raise
 
     if not organiser:
         from ..campaign import campaign_info
@@ -109,7 +116,7 @@ def report(campaign_db, outdir, formats, public, deadline, templates_dir, thresh
             err.print("[yellow]提示：[/]评查活动未登记组织单位，通报正文以“我局”代称、落款为空；可加 --organiser “××县司法局”。")
     if database_role(db) != ROLE_CAMPAIGN:
         db.close()
-        raise AnjuanError(f"{campaign_db} 是评查人员的数据包，不是评查活动数据库；请先用 anjuan merge 合并到评查活动数据库，再出具通报")
+        raise AnjuanError(f"{shown(campaign_db)} 是评查人员的数据包，不是评查活动数据库；请先用 anjuan merge 合并到评查活动数据库，再出具通报")
     try:
         if err.is_terminal:
             with err.status("正在读取评查结果……"):

@@ -28,9 +28,11 @@ def review(db_file, reviewer):
 
     from ..db import open_database
     from ..errors import AnjuanError
+    from ..identity import acting_reviewer_name
 
     db = open_database(db_file)  # wrong file or unknown reviewer: say so before anything else
     try:
+        reviewer = acting_reviewer_name(db, reviewer)  # on a server: the login's own reviewer
         resolve_reviewer(db, reviewer)
     finally:
         db.engine.dispose()

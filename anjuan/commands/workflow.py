@@ -9,10 +9,20 @@ import click
 from ..cli import cli, console
 
 
-def _open(target: str):
+def _open(target: str, lead_only: str | None = None):
+    """Open the campaign; with lead_only (the operation, e.g. “抽样”) a reviewer login is refused."""
     from ..db import open_database
 
-    return open_database(target)
+    db = open_database(target)
+    if lead_only:
+        from ..identity import require_lead
+
+        try:
+            require_lead(db, lead_only)
+        except Exception:
+            db.close()
+            raise
+    return db
 
 
 @cli.command()
@@ -36,7 +46,7 @@ def sample(campaign_db, ratio, min_n, max_n, seed, by_kind, agencies, redraw, as
     """
     from anjuan.prepare.sampling import ALGORITHM, draw_sample
 
-    db = _open(campaign_db)
+    db = _open(campaign_db, "抽样")
     result = draw_sample(db, seed, ratio, min_n, max_n, by_kind, list(agencies) or None, redraw)
     db.close()
     if notice_dir:
@@ -82,7 +92,7 @@ def reviewer_add(campaign_db, name, unit, role):
     """
     from anjuan.prepare.reviewers import add_reviewer
 
-    db = _open(campaign_db)
+    db = _open(campaign_db, "添加评查人员")
     info = add_reviewer(db, name, unit, role)
     db.close()
     console().print(f"已添加{'组长' if info.role == 'lead' else '评查人员'}：{info.name}{'（' + info.unit + '）' if info.unit else ''}")
@@ -99,7 +109,7 @@ def reviewer_import(campaign_db, file):
     """
     from anjuan.prepare.reviewers import import_reviewers
 
-    db = _open(campaign_db)
+    db = _open(campaign_db, "导入评查人员")
     people = import_reviewers(db, file)
     db.close()
     console().print(f"已导入 {len(people)} 名人员：{'、'.join(p.name for p in people)}")
@@ -137,7 +147,7 @@ def assign(campaign_db, seed, double, as_json):
     """
     from anjuan.prepare.assignment import assign as do_assign
 
-    db = _open(campaign_db)
+    db = _open(campaign_db, "分配案卷")
     result = do_assign(db, seed, double)
     db.close()
     if as_json:
@@ -167,7 +177,7 @@ def pack(campaign_db, reviewer_name, output):
     """
     from anjuan.review.pack import pack as do_pack
 
-    db = _open(campaign_db)
+    db = _open(campaign_db, "生成数据包")
     result = do_pack(db, reviewer_name, output)
     db.close()
     console().print(f"已为 {result.reviewer} 生成数据包 {result.path}：{result.files} 件案卷，已有评查 {result.reviews} 份、条目 {result.answers} 条。")
@@ -185,8 +195,11 @@ def status(campaign_db, as_json):
 
     db = open_database(campaign_db, read_only=True)  # works on read-only media, never waits for a writer
     from ..db import ROLE_PACKAGE, database_role
+    from ..identity import identify, own_data_note
 
     package_of = db.meta("package_reviewer_name") if database_role(db) == ROLE_PACKAGE else None
+    own_note = own_data_note(db)  # a reviewer login: the server shows it its own work only
+    own_of = identify(db).reviewer_name if own_note else None
     st = campaign_status(db)
     extra = None
     try:
@@ -202,6 +215,8 @@ def status(campaign_db, as_json):
         if extra is not None:
             data["agreement"] = extra
         data.update(rounds.get("json", {}))
+        if own_of:
+            data["own_data_of"] = own_of  # only this reviewer's assignments and reviews are counted
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     from rich.table import Table
@@ -226,6 +241,8 @@ def status(campaign_db, as_json):
     for r in st.reviewers:
         t2.add_row(r.reviewer, r.unit or "—", "组长" if r.role == "lead" else "评查员", str(r.assigned), str(r.draft), str(r.submitted), score(r.mean_score))
     out = console()
+    if own_note:
+        out.print(own_note, markup=False)
     if package_of:
         out.print(f"[yellow]这是评查人员“{package_of}”的离线数据包，只含分配给他的案卷；全局进度请看评查活动数据库。[/]")
     out.print(t1)

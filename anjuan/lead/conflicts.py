@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from anjuan import models as m
 from anjuan.campaign import campaign_info
-from anjuan.db import ROLE_CAMPAIGN, Database, database_role
+from anjuan.db import ROLE_CAMPAIGN, Database, campaign_lock, database_role
 from anjuan.errors import AnjuanError, InputError, StaleRevisionError, WorkflowError
 from anjuan.integrity import chain
 from anjuan.lead.finals import (
@@ -291,6 +291,7 @@ def _settle_in(s: Session, std: Standard, case_id: str, lead_reviewer_id: str,
                choices: dict[str, tuple[str, StoredAnswer | None]], reason: str,
                revisions: dict[str, int] | None) -> SettleResult:
     """settle() inside the caller's transaction."""
+    campaign_lock(s, "settle")  # one campaign-wide writer at a time on a server (anjuan/postgres/locks.py)
     lead = s.get(m.Reviewer, lead_reviewer_id)
     if lead is None or lead.role != m.ROLE_LEAD:
         raise WorkflowError("只有组长可以合议")

@@ -12,6 +12,7 @@ time whatever the size of the campaign.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from datetime import date
 from itertools import groupby
 from operator import itemgetter
@@ -47,14 +48,29 @@ def load_bulletin(db: Database, today: date | None = None, deadline: date | None
         return build_bulletin(inputs, today or local_today(), deadline, public)
 
 
+class _InTransaction:
+    """A Database stand-in whose sessions are one open transaction (file_outcomes reads in it)."""
+
+    def __init__(self, s):
+        self._s = s
+
+    @contextmanager
+    def read_session(self):
+        yield self._s
+
+    session = read_session
+
+
 def read_inputs(db: Database, threshold: float = DEFAULT_THRESHOLD) -> ReportInputs:
     info = campaign_info(db)
     std = info.standard
-    outcomes = file_outcomes(db, threshold)
     ag, cf, sc, asg, rv, an, sb = (m.Agency.__table__, m.CaseFile.__table__, m.SampledCase.__table__,
                                    m.Assignment.__table__, m.Review.__table__, m.Answer.__table__,
                                    m.SamplingBatch.__table__)
-    with db.read_session() as s:
+    with db.snapshot_session("report") as s:
+        # A snapshot for the report: no campaign-wide write (merge, 合议, assign…) runs meanwhile,
+        # and every figure below is read in this one transaction (reviewers' saves cannot tear it).
+        outcomes = file_outcomes(_InTransaction(s), threshold)  # type: ignore[arg-type]
         agency_names = dict(s.execute(select(ag.c.id, ag.c.name)).all())
         catalog = dict(s.execute(select(cf.c.agency_id, func.count()).group_by(cf.c.agency_id)).all())
         files = s.execute(

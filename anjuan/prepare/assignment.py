@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select
 
 from anjuan import models as m
-from anjuan.db import Database
+from anjuan.db import Database, campaign_lock
 from anjuan.errors import WorkflowError
 
 _Staff = namedtuple("_Staff", "id name agency_id unit")
@@ -63,6 +63,7 @@ def assign(db: Database, seed: str, double: float = 0.0) -> AssignResult:
     seed = str(seed)
     self_check = db.meta("round_kind") == m.ROUND_SELF
     with db.session() as s:
+        campaign_lock(s, "assign")  # two assignment runs at once would give a file two reviewers
         reviewers = s.execute(select(rv.c.id, rv.c.name, rv.c.agency_id, rv.c.unit).where(rv.c.role == m.ROLE_REVIEWER).order_by(rv.c.name)).all()
         if not reviewers:
             raise WorkflowError("还没有评查人员，请先用 anjuan reviewer add 或 anjuan reviewer import 添加")

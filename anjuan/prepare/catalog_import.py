@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from anjuan import models as m
-from anjuan.db import Database
+from anjuan.db import Database, campaign_lock
 from anjuan.errors import InputError
 from anjuan.prepare.catalog_read import (  # noqa: F401  (re-exported: the public API lives here)
     CSV_SUFFIXES,
@@ -63,10 +63,15 @@ _CASE_COLUMNS = ("id", "agency_id", "case_no", "title", "party", "kind", "decide
 
 def _insert_rows(conn, table, columns: tuple[str, ...], values: list[tuple]) -> None:
     """executemany of plain tuples. On SQLite straight to the driver (SQLAlchemy's per-row
-    parameter processing costs as much as the insert itself); elsewhere through SQLAlchemy."""
+    parameter processing costs as much as the insert itself); on PostgreSQL with COPY
+    (anjuan/postgres/copy.py); elsewhere through SQLAlchemy."""
     if conn.dialect.name == "sqlite":
         sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         conn.exec_driver_sql(sql, values)
+    elif conn.dialect.name == "postgresql":
+        from anjuan.postgres.copy import copy_into
+
+        copy_into(conn, table.name, list(columns), values)
     else:
         from sqlalchemy import insert
 
@@ -246,6 +251,7 @@ def _import_catalogs(db: Database, paths: Sequence[str | Path], agency: str | No
     # 2. Write everything in one transaction; the database checks are repeated inside it so
     #    that a concurrent import cannot slip in between check and write.
     with db.session() as s:
+        campaign_lock(s, "import")
         conn = s.connection()
         db_problems = _check_against_db(conn, catalogs)
         if db_problems:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, func, insert, select
 
 from anjuan import models as m
-from anjuan.db import Database
+from anjuan.db import Database, campaign_lock
 from anjuan.errors import AnjuanError, WorkflowError
 
 ALGORITHM = ("按执法机关分别抽取：以公开的随机种子、执法机关名称和案号计算 SHA-256 校验值，按校验值排序后取前 n 卷；"
@@ -95,6 +95,7 @@ def draw_sample(db: Database, seed: str, ratio: float, min_n: int = 0, max_n: in
     params = {"ratio": ratio, "min": min_n, "max": max_n, "by_kind": by_kind, "agencies": agencies or [], "redraw": redraw}
     cf, ag, sc = m.CaseFile.__table__, m.Agency.__table__, m.SampledCase.__table__
     with db.session() as s:
+        campaign_lock(s, "sample")
         all_agencies = {name: aid for aid, name in s.execute(select(ag.c.id, ag.c.name))}
         if not all_agencies:
             raise WorkflowError("数据库中还没有案卷，请先用 anjuan import 导入案卷目录")

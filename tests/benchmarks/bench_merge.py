@@ -11,6 +11,11 @@ fresh copy of the campaign:
   answer and answer_history, COMMIT, DETACH;
 - merge: anjuan.lead.merge.merge() (all its checks, newer-revision-wins, merge_log), one transaction.
 Prints both times and the ratio (best of --repeat runs each); exits 1 if the ratio exceeds --limit (3).
+
+PostgreSQL (unless --no-postgres): the same campaign copied into a fresh database of a throwaway
+server (tests/pgserver.py, or ANJUAN_TEST_PG) and the same packages merged into it; prints its
+time and the ratio to the SQLite merge of the same run; exits 1 if that exceeds --pg-limit (2).
+Under CI=true a server that cannot be started is an error, otherwise it is reported and skipped.
 """
 
 from __future__ import annotations
@@ -132,6 +137,44 @@ def run_merge(campaign: Path, packages: list[Path]) -> float:
     return elapsed
 
 
+def pg_merge(server, campaign: Path, packages: list[Path]) -> tuple[float, dict[str, int]]:
+    """Merge the packages into a PostgreSQL copy of the campaign; (seconds, row counts)."""
+    from sqlalchemy import func, select
+
+    from tests.pgserver import copy_sqlite
+
+    name = server.create_database()
+    try:
+        url = server.url(name)
+        copy_sqlite(campaign, url)
+        started = time.perf_counter()
+        db = open_database(url)
+        result = merge(db, packages)
+        elapsed = time.perf_counter() - started
+        assert not result.skipped, [p.error for p in result.skipped]
+        with db.read_session() as s:
+            rows = {t: s.scalar(select(func.count()).select_from(m.SQLModel.metadata.tables[t]))
+                    for t in ("review", "answer", "answer_history")}
+        db.close()
+        return elapsed, rows
+    finally:
+        server.drop_database(name)
+
+
+def start_pg():
+    import os
+
+    from tests.pgserver import NoServer, start_server
+
+    try:
+        return start_server(shared_buffers="512MB")  # a campaign server's memory, not a test's
+    except NoServer as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            raise SystemExit(f"PostgreSQL 服务器无法启动：{exc}") from None
+        print(f"PostgreSQL：跳过（{exc}）")
+        return None
+
+
 def counts(path: Path) -> dict[str, int]:
     con = sqlite3.connect(path)
     try:
@@ -148,7 +191,10 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--limit", type=float, default=3.0)
     ap.add_argument("--keep", type=Path, help="build in this folder and keep it")
+    ap.add_argument("--no-postgres", action="store_true", help="do not measure the merge into PostgreSQL")
+    ap.add_argument("--pg-limit", type=float, default=2.0, help="PostgreSQL merge ÷ SQLite merge at most this")
     args = ap.parse_args()
+    server = None if args.no_postgres else start_pg()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench_merge_"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
@@ -168,8 +214,22 @@ def main() -> int:
         ratio = mine / base
         print(f"行数：{counts(folder / 'merge0.db')}")
         print(f"基准（sqlite3 ATTACH + INSERT … SELECT）：{base:.2f} 秒；anjuan merge：{mine:.2f} 秒；比值 {ratio:.2f}（上限 {args.limit:g}）")
-        return 0 if ratio <= args.limit else 1
+        ok = ratio <= args.limit
+        if server is not None:
+            pg_times = []
+            for _ in range(args.repeat):
+                t, rows = pg_merge(server, campaign, packages)
+                assert rows == counts(folder / "merge0.db"), rows
+                pg_times.append(t)
+            pg = min(pg_times)
+            pg_ratio = pg / mine
+            print(f"PostgreSQL：anjuan merge {pg:.2f} 秒；SQLite anjuan merge {mine:.2f} 秒；"
+                  f"比值 {pg_ratio:.2f}（上限 {args.pg_limit:g}）")
+            ok = ok and pg_ratio <= args.pg_limit
+        return 0 if ok else 1
     finally:
+        if server is not None:
+            server.stop()
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
 

@@ -104,8 +104,32 @@ def campaign_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def campaign_db(campaign_template: Path, tmp_path: Path) -> Path:
-    """A fresh copy of the test campaign for one test."""
+def campaign_file(campaign_template: Path, tmp_path: Path) -> Path:
+    """A fresh SQLite copy of the test campaign (snapshot tests: one backend, one snapshot)."""
+    target = tmp_path / "评查活动.db"
+    shutil.copy(campaign_template, target)
+    return target
+
+
+@pytest.fixture
+def lead_file(lead_template: Path, tmp_path: Path, monkeypatch) -> Iterator[Path]:
+    """A fresh SQLite copy of the lead's campaign in China Standard Time (snapshot tests)."""
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    target = tmp_path / "评查活动.db"
+    shutil.copy(lead_template, target)
+    yield target
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture
+def campaign_db(campaign_template: Path, tmp_path: Path, targets):
+    """A fresh copy of the test campaign for one test: a file, or (PostgreSQL) a database URL."""
+    if targets.is_pg:
+        return targets.from_sqlite(campaign_template)
     target = tmp_path / "评查活动.db"
     shutil.copy(campaign_template, target)
     return target
@@ -172,14 +196,18 @@ def lead_template(campaign_template: Path, tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def lead_db(lead_template: Path, tmp_path: Path, monkeypatch) -> Iterator[Path]:
-    """A fresh copy of the lead's campaign, with local time pinned to China Standard Time."""
+def lead_db(lead_template: Path, tmp_path: Path, monkeypatch, targets) -> Iterator[Path]:
+    """A fresh copy of the lead's campaign, with local time pinned to China Standard Time
+    (a file, or on PostgreSQL a database URL)."""
     import time
 
     monkeypatch.setenv("TZ", "Asia/Shanghai")
     time.tzset()
-    target = tmp_path / "评查活动.db"
-    shutil.copy(lead_template, target)
+    if targets.is_pg:
+        target = targets.from_sqlite(lead_template)
+    else:
+        target = tmp_path / "评查活动.db"
+        shutil.copy(lead_template, target)
     yield target
     monkeypatch.undo()
     time.tzset()

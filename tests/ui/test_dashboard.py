@@ -196,8 +196,8 @@ async def loaded(pilot) -> None:
     await settle(pilot)
 
 
-def test_dashboard_snapshot_120x40(snap_compare, lead_db):
-    assert snap_compare(make_app(str(lead_db), "李卫东"), terminal_size=SIZE, run_before=loaded)
+def test_dashboard_snapshot_120x40(snap_compare, lead_file):
+    assert snap_compare(make_app(str(lead_file), "李卫东"), terminal_size=SIZE, run_before=loaded)
 
 
 async def test_the_rectify_tab_shows_ledger_counts_and_the_overdue_list(lead_db, monkeypatch):

@@ -231,8 +231,8 @@ async def half_settled(pilot) -> None:
     await settle(pilot)
 
 
-def test_settle_snapshot_120x40(snap_compare, lead_db):
-    assert snap_compare(make_app(str(lead_db), "李卫东"), terminal_size=SIZE, run_before=half_settled)
+def test_settle_snapshot_120x40(snap_compare, lead_file):
+    assert snap_compare(make_app(str(lead_file), "李卫东"), terminal_size=SIZE, run_before=half_settled)
 
 
 async def test_a_settlement_refused_because_a_review_changed_meanwhile_reopens_on_the_new_state(lead_db):

@@ -33,17 +33,17 @@ async def vetoed(pilot) -> None:
     pilot.app.clear_notifications()
 
 
-def test_case_list_80x24(snap_compare, campaign_db):
-    assert snap_compare(make_app(str(campaign_db), "王敏"), terminal_size=(80, 24), run_before=loaded)
+def test_case_list_80x24(snap_compare, campaign_file):
+    assert snap_compare(make_app(str(campaign_file), "王敏"), terminal_size=(80, 24), run_before=loaded)
 
 
-def test_case_list_120x40(snap_compare, campaign_db):
-    assert snap_compare(make_app(str(campaign_db), "王敏"), terminal_size=(120, 40), run_before=loaded)
+def test_case_list_120x40(snap_compare, campaign_file):
+    assert snap_compare(make_app(str(campaign_file), "王敏"), terminal_size=(120, 40), run_before=loaded)
 
 
-def test_scoring_80x24(snap_compare, campaign_db):
-    assert snap_compare(make_app(str(campaign_db), "王敏"), terminal_size=(80, 24), run_before=scored)
+def test_scoring_80x24(snap_compare, campaign_file):
+    assert snap_compare(make_app(str(campaign_file), "王敏"), terminal_size=(80, 24), run_before=scored)
 
 
-def test_scoring_120x40_vetoed(snap_compare, campaign_db):
-    assert snap_compare(make_app(str(campaign_db), "王敏"), terminal_size=(120, 40), run_before=vetoed)
+def test_scoring_120x40_vetoed(snap_compare, campaign_file):
+    assert snap_compare(make_app(str(campaign_file), "王敏"), terminal_size=(120, 40), run_before=vetoed)

@@ -39,11 +39,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.schema import DropTable
 
 from anjuan.campaign import campaign_info
-from anjuan.db import Database
+from anjuan.db import Database, campaign_lock
 from anjuan.errors import WorkflowError
 
-from .check import RowContext, _validate, check_package_rows, drop_staged, staged_rows
+from .check import RowContext, _validate, check_package_rows, drop_staged, projected, staged_rows
 from .read import (
+    S_ANSWER,
+    S_HISTORY,
+    S_REVIEW,
     STAGE_INDEXES,
     STAGE_TABLES,
     STAGED,
@@ -55,7 +58,7 @@ from .read import (
     package_checksum,
 )
 from .report import MergeRefused, MergeResult, PackageReport
-from .write import PAUSE_ENV, PAUSE_MARK, _apply, _finish
+from .write import PAUSE_ENV, PAUSE_MARK, RESUME_ENV, _apply, _finish
 
 
 def _refusal(bad: list[PackageReport]) -> MergeRefused:
@@ -80,7 +83,11 @@ def merge(db: Database, packages: list[str | Path], dry_run: bool = False, skip_
     threshold = DEFAULT_THRESHOLD if threshold is None else threshold
     started = time.perf_counter()
     camp = _campaign_facts(db)
-    fast = db.is_sqlite if fast is None else (fast and db.is_sqlite)
+    # fast: ATTACH on a SQLite campaign; COPY into the server on PostgreSQL (anjuan/postgres/copy.py).
+    server = db.engine.dialect.name == "postgresql"
+    fast = (db.is_sqlite or server) if fast is None else fast
+    copy_path = fast and server
+    fast = fast and db.is_sqlite
     sources = [PackageReport(str(p), index=i) for i, p in enumerate(packages)]
     for src in sources:
         _inspect_file(src, camp)
@@ -94,11 +101,20 @@ def merge(db: Database, packages: list[str | Path], dry_run: bool = False, skip_
                 merge_sqlite.stage_packages(conn, sources, STAGED, lambda s, f: _check_facts(s, f, camp), _unreadable)
                 merge_sqlite.create_indexes(conn, STAGE_INDEXES)
             with conn.begin() as tx:
+                # Concurrent merges (of the same packages or not) run one after another: the second
+                # then finds the first's rows as "unchanged", never as a tampering conflict.
+                campaign_lock(conn, "merge")
                 ctx = RowContext(conn, camp, campaign_info(db).standard)
-                if not fast:
+                if copy_path:
+                    from anjuan.postgres import copy as pg_copy
+
+                    pg_copy.stage_packages(conn, sources, STAGED, lambda s, f: _check_facts(s, f, camp), _unreadable,
+                                           lambda src, rows: check_package_rows(ctx, src, projected(rows)))
+                    pg_copy.create_indexes(conn, STAGE_INDEXES, [S_REVIEW, S_ANSWER, S_HISTORY])
+                elif not fast:
                     _stage_portable(conn, sources, camp, lambda src, rows: check_package_rows(ctx, src, rows))
                 _validate(conn, sources, camp)
-                if fast:
+                if fast:  # attached in bulk: the same row checks, read back from the staging tables
                     failed = []
                     for src in sources:
                         if src.ok:
@@ -132,4 +148,4 @@ def merge(db: Database, packages: list[str | Path], dry_run: bool = False, skip_
     return result
 
 
-__all__ = ["PAUSE_ENV", "PAUSE_MARK", "MergeRefused", "MergeResult", "PackageReport", "merge", "package_checksum"]
+__all__ = ["PAUSE_ENV", "PAUSE_MARK", "RESUME_ENV", "MergeRefused", "MergeResult", "PackageReport", "merge", "package_checksum"]

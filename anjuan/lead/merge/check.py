@@ -246,6 +246,14 @@ def project(rows: list[tuple], names: list[str], name: str) -> list[tuple]:
     return [tuple(r[i] for i in idx) for r in rows]
 
 
+def projected(rows: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+    """A package's raw rows (staging column order, no `pkg`) as the row checks read them."""
+    from .read import STAGED
+
+    return {name: project(rows[name], [c.name for c in stage.columns if c.name != "pkg"], name)
+            for name, stage in STAGED}
+
+
 def staged_rows(conn: Connection, index: int) -> dict[str, list[tuple]]:
     """One package's staged rows as raw tuples in check_fields order."""
     from .read import STAGED

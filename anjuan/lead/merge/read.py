@@ -259,10 +259,9 @@ def _stage_portable(conn: Connection, sources: list[PackageReport], camp: _Campa
         rows = _read_package(src, camp)
         if rows is None:
             continue
-        from .check import project
+        from .check import projected
 
-        check(src, {name: project(rows[name], [c.name for c in stage.columns if c.name != "pkg"], name)
-                    for name, stage in STAGED})
+        check(src, projected(rows))
         if src.error:
             continue
         for name, stage in STAGED:

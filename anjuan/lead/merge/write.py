@@ -32,6 +32,8 @@ from .report import PackageReport
 # (prints PAUSE_MARK to stderr first), so a test can kill the process mid-merge.
 PAUSE_ENV = "ANJUAN_TEST_MERGE_PAUSE"
 PAUSE_MARK = "ANJUAN-MERGE-PAUSED"
+# With the pause: end it early once this file exists (a test holding one merge while another starts).
+RESUME_ENV = "ANJUAN_TEST_MERGE_RESUME"
 
 
 class _Bound:
@@ -73,6 +75,10 @@ def _apply(conn: Connection, good: list[PackageReport]) -> None:
                                       & (old.c.is_final == False)))  # noqa: E712
         .where(ranked.c.rn == 1)))
     conn.execute(CreateIndex(WIN_INDEX))
+    if conn.dialect.name == "postgresql":
+        from anjuan.postgres.copy import analyze
+
+        analyze(conn, [w])  # TEMP tables get no statistics otherwise
 
     # How each package's reviews fare.
     mine = w.c.pkg == r.c.pkg
@@ -121,13 +127,15 @@ def _apply(conn: Connection, good: list[PackageReport]) -> None:
         res = conn.execute(insert(HI).from_select(
             hcols, select(*[h.c[c] for c in hcols])
             .join(w, (w.c.pkg == h.c.pkg) & (w.c.id == h.c.review_id))
-            .where((h.c.pkg == s.index) & ~exists().where(HI.c.id == h.c.id))))
+            .where((h.c.pkg == s.index) & ~exists().where(HI.c.id == h.c.id))),
+            execution_options={"preserve_rowcount": True})  # psycopg reports -1 for INSERT … SELECT otherwise
         s.history = max(res.rowcount or 0, 0)
     for s in good:
         res = conn.execute(insert(HI).from_select(
             hcols, select(*[h.c[c] for c in hcols]).where(
                 (h.c.pkg == s.index) & ~exists().where(HI.c.id == h.c.id)
-                & ~exists().where((HI.c.review_id == h.c.review_id) & (HI.c.seq == h.c.seq)))))
+                & ~exists().where((HI.c.review_id == h.c.review_id) & (HI.c.seq == h.c.seq)))),
+            execution_options={"preserve_rowcount": True})
         s.history += max(res.rowcount or 0, 0)
 
 
@@ -135,7 +143,10 @@ def _pause() -> None:
     delay = os.environ.get(PAUSE_ENV)
     if delay:
         print(PAUSE_MARK, file=sys.stderr, flush=True)
-        time.sleep(float(delay))
+        resume = os.environ.get(RESUME_ENV)
+        until = time.monotonic() + float(delay)
+        while time.monotonic() < until and not (resume and os.path.exists(resume)):
+            time.sleep(0.05)
 
 
 
