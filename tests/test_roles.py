@@ -59,7 +59,7 @@ def camp(server):
     """A campaign on the server with logins for two reviewers (every file double-reviewed) and a lead."""
     t, created = server
     url = t.new()
-    db = init_campaign(url, "2024年度行政执法案卷评查")
+    db = init_campaign(url, "2024年度行政执法案卷评查", standard_path="default-v1")  # item ids of the first edition
     add_catalog(db, simple_catalog({"县市场监督管理局": 6, "县交通运输局": 4}))
     for name in REVIEWERS:
         add_reviewer(db, name, "县司法局")
@@ -195,6 +195,21 @@ def _attempts(ids: dict[str, str], camp: dict) -> dict[str, list[tuple[str, str,
             ("insert", "INSERT INTO merge_log (id, package_file, checksum, merged_at, summary) VALUES (:n, 'a', 'b', '', '{}')",
              {"n": new}),
             ("delete", "DELETE FROM merge_log", {})],
+        "package_issue": [
+            ("issue a package", "INSERT INTO package_issue (id, reviewer_id, issued_at, secret, file_name) "
+                                "VALUES (:n, :me, '', 'x', 'x.db')", {"n": new, "me": me}),
+            ("update", "UPDATE package_issue SET secret = 'x'", {}),
+            ("delete", "DELETE FROM package_issue", {})],
+        "round": everything("round", "name") + [
+            ("insert", "INSERT INTO round (id, kind, name, source, source_sha256, params, created_at) "
+                       "VALUES (:n, 'self', 'x', '', '', '{}', '')", {"n": new})],
+        "round_result": [("update", "UPDATE round_result SET score = 100", {}),
+                         ("delete", "DELETE FROM round_result", {})],
+        "round_answer": [("update", "UPDATE round_answer SET verdict = '符合'", {}),
+                         ("delete", "DELETE FROM round_answer", {})],
+        "ledger_item": [("update", "UPDATE ledger_item SET state = '已整改'", {}),
+                        ("delete", "DELETE FROM ledger_item", {})],
+        "ledger_import": [("delete", "DELETE FROM ledger_import", {})],
     }
 
 
@@ -324,7 +339,7 @@ def test_eight_reviewer_logins_saving_at_once_lose_nothing(server, pg_server):
     """8 reviewer logins × 200 saves at the same time: every save is there, each in its history."""
     t, created = server
     url = t.new()
-    db = init_campaign(url, "2024年度行政执法案卷评查")
+    db = init_campaign(url, "2024年度行政执法案卷评查", standard_path="default-v1")  # item ids of the first edition
     add_catalog(db, simple_catalog({"县市场监督管理局": 16, "县交通运输局": 16}))
     names = [f"评查员{i}" for i in range(8)]
     for name in names:

@@ -208,7 +208,8 @@ def status(campaign_db, as_json):
         extra = agreement_summary(db)
     except ImportError:
         pass
-    rounds = _round_figures(db) if package_of is None else {}
+    # the other rounds are the lead's (a reviewer login sees only its own 抽查 work)
+    rounds = _round_figures(db) if package_of is None and own_of is None else {}
     db.close()
     if as_json:
         data = st.to_json()

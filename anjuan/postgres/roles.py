@@ -61,6 +61,12 @@ TABLE_ACCESS: dict[str, tuple[str, str | None]] = {
     "answer": (OWN_WRITE, "review_id"),
     "answer_history": (OWN_APPEND, "review_id"),
     "merge_log": (LEAD_ONLY, None),
+    "package_issue": (LEAD_ONLY, None),  # package secrets (anjuan/integrity): the lead's alone
+    "round": (CATALOG, None),
+    "round_result": (LEAD_ONLY, None),  # 自查/复查 results of every agency
+    "round_answer": (LEAD_ONLY, None),
+    "ledger_item": (LEAD_ONLY, None),  # 整改台账
+    "ledger_import": (LEAD_ONLY, None),
 }
 
 ME = "anjuan_me()"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
+import pytest
+
 from anjuan.ui.app import make_app
 
 from .conftest import open_file, settle
@@ -13,6 +15,7 @@ SIZE = (120, 36)
 FRESH = "测交罚〔2024〕4号"  # 行政处罚, not reviewed yet
 
 
+@pytest.mark.sqlite_only  # SQLite's file lock; on a server the row lock is covered by tests/test_races.py
 async def test_waiting_for_another_writer_is_shown(campaign_db, monkeypatch):
     monkeypatch.setenv("ANJUAN_WRITE_WAIT", "30")
     app = make_app(str(campaign_db), "王敏")
