@@ -84,6 +84,8 @@ class ParsedCatalog:
     extra_columns: list[str] = field(default_factory=list)
     # sheet ("" for a single-sheet file) → (header text, Excel letter) of the case number column
     case_columns: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # the same for the 案件类别 column (sheets without one are left out)
+    kind_columns: dict[str, tuple[str, str]] = field(default_factory=dict)
     sheets: list[str] = field(default_factory=list)  # catalog sheets read, in workbook order
     rows: list[CatalogRow] = field(default_factory=list)
     errors: list[ImportProblem] = field(default_factory=list)

@@ -443,6 +443,8 @@ def _parse_rows(parsed: ParsedCatalog, rows: list[list], header: _Header, defaul
     c_title = f.get("title", -1)
     c_party = f.get("party", -1)
     c_kind = f.get("kind", -1)
+    if c_kind >= 0:
+        parsed.kind_columns[sheet] = (cells[c_kind], column_letter(c_kind))
     c_date, h_date, l_date = col_info("decided_on")
     c_off = f.get("officers", -1)
     extra_cols = header.extra
@@ -571,6 +573,27 @@ def _cross_file_duplicates(catalogs: list[ParsedCatalog]) -> None:
                 continue
             seen.setdefault(key, (_display_name(p, r), r.source_row))
             keep.append(r)
+        p.rows = keep
+
+
+def check_kinds(catalogs: list[ParsedCatalog], kinds: tuple[str, ...], standard_name: str) -> None:
+    """Rows whose 案件类别 (as written, after the short aliases) is not one of the standard's
+    kinds: such a file would be scored against the wrong, shorter checklist. Blank kinds were
+    inferred or warned about earlier and are left alone."""
+    if not kinds:
+        return
+    allowed = set(kinds)
+    choices = "、".join(kinds)
+    for p in catalogs:
+        keep: list[CatalogRow] = []
+        for r in p.rows:
+            if not r.kind or r.kind in allowed:
+                keep.append(r)
+                continue
+            column, letter = p.kind_columns.get(r.sheet, (FIELD_LABELS["kind"], ""))
+            p.errors.append(ImportProblem(
+                p.file_name, f"案件类别“{r.kind}”不在评查标准“{standard_name}”的类别中，应为：{choices}",
+                r.source_row, column, letter, r.kind, r.sheet))
         p.rows = keep
 
 

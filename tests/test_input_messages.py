@@ -1,0 +1,81 @@
+# ruff: noqa: F811  (pytest fixtures imported from test_answers_io are used as arguments)
+"""QA findings on input checks: unknown 案件类别, CSV rows wider than their header, formulas
+without a saved result, and internal or English errors where a one-line Chinese message belongs.
+Every refusal is one line starting with 错误：, exit 1, and nothing written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.test_answers_io import (  # noqa: F401  (fixtures)
+    camp,
+    db,
+    files_of,
+    full_rows,
+    snapshot,
+    template,
+    write_csv,
+)
+from tests.test_bad_input import HEADER, case_count, catalog_rows, csv_bytes
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "anjuan", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def assert_refused(proc: subprocess.CompletedProcess, *needles: str) -> str:
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and "内部错误" not in proc.stderr, proc.stderr
+    first = proc.stderr.strip().splitlines()[0]
+    assert first.startswith("错误："), proc.stderr
+    for n in needles:
+        assert n in proc.stderr, proc.stderr
+    return proc.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. 案件类别 outside the standard
+
+
+@pytest.mark.parametrize("kind", ["行政处罚决定", "一般程序", "行政征收", "外星类别", "12345"])
+def test_unknown_kind_is_refused(campaign, tmp_path, kind):
+    rows = [HEADER, *catalog_rows(3)]
+    rows[2][5] = kind
+    path = tmp_path / "目录.csv"
+    path.write_bytes(csv_bytes(rows))
+    target = campaign.target
+    campaign.close()
+    err = assert_refused(run_cli("import", target, str(path)),
+                         f"目录.csv 第3行 案件类别（F列）：案件类别“{kind}”不在评查标准",
+                         "应为：行政处罚、行政许可、行政强制、行政检查")
+    assert "没有导入任何案卷" in err
+    from anjuan.db import open_database
+
+    db2 = open_database(target)
+    try:
+        assert case_count(db2) == 0
+    finally:
+        db2.close()
+
+
+def test_short_and_blank_kinds_still_import(campaign, tmp_path):
+    from sqlalchemy import select
+
+    from anjuan import models as m
+    from anjuan.prepare.catalog_import import import_catalogs
+
+    rows = [HEADER, *catalog_rows(3)]
+    rows[1][5] = "处罚"
+    rows[2][5] = ""          # inferred from 测罚〔2024〕2号
+    rows[3][5] = "行政检查"
+    path = tmp_path / "目录.csv"
+    path.write_bytes(csv_bytes(rows))
+    report = import_catalogs(campaign, [path])
+    assert report.total_rows == 3 and report.files[0].inferred_kinds == 1
+    with campaign.engine.connect() as conn:
+        kinds = dict(conn.execute(select(m.CaseFile.case_no, m.CaseFile.kind)).all())
+    assert kinds == {"测罚〔2024〕1号": "行政处罚", "测罚〔2024〕2号": "行政处罚", "测罚〔2024〕3号": "行政检查"}
