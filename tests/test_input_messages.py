@@ -79,3 +79,25 @@ def test_short_and_blank_kinds_still_import(campaign, tmp_path):
     with campaign.engine.connect() as conn:
         kinds = dict(conn.execute(select(m.CaseFile.case_no, m.CaseFile.kind)).all())
     assert kinds == {"测罚〔2024〕1号": "行政处罚", "测罚〔2024〕2号": "行政处罚", "测罚〔2024〕3号": "行政检查"}
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. A CSV answer row with more fields than the header
+
+
+def test_answer_row_wider_than_header_is_refused(db, camp, tmp_path):
+    case = files_of(db, "张三")[0]
+    rows = full_rows(db, case)
+    rows[1] = [case[1], case[0], rows[1][2], "扣分", "1", "5", "委托书缺失", "第3页"]  # "1,5" unquoted
+    path = write_csv(tmp_path / "结论.csv", rows)
+    before = snapshot(db)
+    db.close()
+    assert_refused(run_cli("answers", "import", str(camp), str(path), "--reviewer", "张三"),
+                   "结论.csv 第3行 H列", "“第3页”", "表头只有 7 列")
+    from anjuan.db import open_database
+
+    again = open_database(camp)
+    try:
+        assert snapshot(again) == before
+    finally:
+        again.close()
