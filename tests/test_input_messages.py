@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from tests.test_answers_io import (  # noqa: F401  (fixtures)
@@ -94,6 +95,52 @@ def test_answer_row_wider_than_header_is_refused(db, camp, tmp_path):
     db.close()
     assert_refused(run_cli("answers", "import", str(camp), str(path), "--reviewer", "张三"),
                    "结论.csv 第3行 H列", "“第3页”", "表头只有 7 列")
+    from anjuan.db import open_database
+
+    again = open_database(camp)
+    try:
+        assert snapshot(again) == before
+    finally:
+        again.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. Formulas whose result was never calculated (openpyxl and similar tools write <v></v>)
+
+
+def test_catalog_formula_without_result_names_the_cell(campaign, tmp_path):
+    path = tmp_path / "公式目录.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    for r in catalog_rows(3):
+        ws.append(r)
+    ws["C3"] = '="测罚〔2024〕"&A3&"号"'
+    wb.save(path)
+    target = campaign.target
+    campaign.close()
+    err = assert_refused(run_cli("import", target, str(path)),
+                         "公式目录.xlsx 第3行 案号（C列）：这是公式，但文件中没有保存公式的计算结果")
+    assert "案号为空" not in err
+
+
+def test_answer_formula_without_result_names_the_cell(db, camp, tmp_path):
+    case = files_of(db, "张三")[0]
+    rows = full_rows(db, case)
+    rows[0][3] = "扣分"
+    path = tmp_path / "结论.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["案号", "执法机关", "条目编号", "结论", "扣分", "问题描述", "卷内页码"])
+    for r in rows:
+        ws.append(r)
+    ws["E2"] = "=2+3"
+    wb.save(path)
+    before = snapshot(db)
+    db.close()
+    err = assert_refused(run_cli("answers", "import", str(camp), str(path), "--reviewer", "张三"),
+                         "结论.xlsx 第2行 E列是公式，但文件中没有保存计算结果")
+    assert "须填写扣分分值" not in err
     from anjuan.db import open_database
 
     again = open_database(camp)

@@ -312,10 +312,13 @@ def _parse_bytes(parsed: ParsedCatalog, data: bytes, agency: str | None, progres
         return
     multi_sheet = len(catalogs) > 1
     uncached = {sh.name: sh.uncached_formulas for sh in sheets}
+    formula_cells: set[tuple[str, int | None, str]] = set()
     for sheet, rows, header in catalogs:
         label = sheet if multi_sheet else ""
         parsed.errors.extend(_rows_above_header(name, label, rows, header))
-        parsed.errors.extend(_uncached_formulas(name, label, header, uncached.get(sheet, [])))
+        formulas = _uncached_formulas(name, label, header, uncached.get(sheet, []))
+        parsed.errors.extend(formulas)
+        formula_cells.update((e.sheet, e.row, e.letter) for e in formulas)
 
     multi = multi_sheet
     context = name + " " + " ".join(
@@ -334,6 +337,18 @@ def _parse_bytes(parsed: ParsedCatalog, data: bytes, agency: str | None, progres
             parsed.errors.append(_missing_agency(name, label, header))
             continue
         done = _parse_rows(parsed, rows, header, agency, label, seen, progress, done, total)
+    if formula_cells:
+        # A formula cell without a result reads as blank ("案号为空" …): say only that it is a formula.
+        first_seen: set[tuple[str, int | None, str]] = set()
+        kept = []
+        for e in parsed.errors:
+            key = (e.sheet, e.row, e.letter)
+            if key in formula_cells:
+                if key in first_seen:
+                    continue
+                first_seen.add(key)
+            kept.append(e)
+        parsed.errors = kept
     # Every record under a header is accounted for: imported, blank, or an error.
     if not parsed.errors:
         records = sum(len(r) - h.row - 1 for _, r, h in catalogs)
