@@ -148,3 +148,54 @@ def test_answer_formula_without_result_names_the_cell(db, camp, tmp_path):
         assert snapshot(again) == before
     finally:
         again.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. Folders and unreadable templates are messages, not internal errors
+
+
+@pytest.mark.parametrize("args", [
+    ("standard", "check", "{dir}"),
+    ("standard", "show", "{dir}"),
+    ("standard", "diff", "{dir}", "default"),
+    ("init", "{tmp}/x.db", "--name", "x", "--standard", "{dir}"),
+])
+def test_folder_as_standard_is_a_message(tmp_path, args):
+    folder = tmp_path / "标准目录"
+    folder.mkdir()
+    argv = [a.format(dir=folder, tmp=tmp_path) for a in args]
+    assert_refused(run_cli(*argv), f"{folder} 是文件夹，不是评查标准文件")
+    assert not (tmp_path / "x.db").exists()
+
+
+@pytest.fixture(scope="module")
+def report_campaign(tmp_path_factory) -> Path:
+    from tests.test_reports import make_campaign
+
+    return make_campaign(tmp_path_factory.mktemp("camp") / "c.db")
+
+
+def test_template_not_utf8_is_a_message(report_campaign, tmp_path):
+    tdir = tmp_path / "模板"
+    tdir.mkdir()
+    (tdir / "bulletin.md.j2").write_bytes("自定义通报 {{ data.overall.mean }}\n".encode("gbk"))
+    out = tmp_path / "out"
+    assert_refused(run_cli("report", str(report_campaign), "-o", str(out), "--format", "md", "--templates", str(tdir)),
+                   f"模板 {tdir / 'bulletin.md.j2'} 不是 UTF-8 编码的文本")
+    assert not any(out.rglob("*.md"))
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("第一行\n{% if %}\n", "第2行有错误：此处缺少表达式"),
+    ("第一行\n{% for a in data.agencies %}\n{{ a.name }}\n", "第3行有错误：模板在结束标签之前就结束了（缺少 endfor 或 else）"),
+    ("第一行\n第二行\n{{ no_such_name }}\n", "第3行有错误：变量“no_such_name”没有定义（'no_such_name' is undefined）"),
+    ("{{ data.no_such_field }}\n", "第1行有错误：BulletinData 对象没有属性“no_such_field”"),
+])
+def test_template_errors_are_chinese_with_file_and_line(report_campaign, tmp_path, text, said):
+    tdir = tmp_path / "模板"
+    tdir.mkdir()
+    (tdir / "bulletin.md.j2").write_text(text, encoding="utf-8")
+    err = assert_refused(run_cli("report", str(report_campaign), "-o", str(tmp_path / "out"), "--format", "md",
+                                 "--templates", str(tdir)),
+                         f"模板 {tdir / 'bulletin.md.j2'} {said}")
+    assert len(err.strip().splitlines()) == 1
