@@ -5,6 +5,7 @@ Every refusal is one line starting with 错误：, exit 1, and nothing written."
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -199,3 +200,41 @@ def test_template_errors_are_chinese_with_file_and_line(report_campaign, tmp_pat
                                  "--templates", str(tdir)),
                          f"模板 {tdir / 'bulletin.md.j2'} {said}")
     assert len(err.strip().splitlines()) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. English or misleading messages
+
+
+def test_damaged_xlsx_is_described_in_chinese(campaign, tmp_path):
+    path = tmp_path / "pk.xlsx"
+    path.write_bytes(b"PK\x03\x04garbage")
+    target = campaign.target
+    campaign.close()
+    err = assert_refused(run_cli("import", target, str(path)), "pk.xlsx：文件已损坏或不是真正的 Excel 文件")
+    assert "Cannot" not in err
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("x = \n", "第1行：TOML 语法错误（第5列）：值的写法不正确"),
+    ('id = "a"\nname = "b\n', "第2行：TOML 语法错误（第10列）：字符串缺少结尾的英文双引号"),
+    ("id = 1\nid = 2\n", "第2行：TOML 语法错误（第7列）：重复赋值"),
+    ("kinds = [1, 2\n", "第1行：TOML 语法错误（文件末尾）：列表缺少结尾的“]”"),
+])
+def test_toml_syntax_errors_are_chinese(tmp_path, text, said):
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    proc = run_cli("standard", "check", str(path))
+    assert_refused(proc, said)
+    assert not re.search("[A-Za-z]{4,} [a-z]{3,}", proc.stderr.replace(str(path), ""))
+
+
+def test_empty_database_path_is_refused(tmp_path):
+    assert_refused(run_cli("init", "", "--name", "x", cwd=tmp_path), "数据库文件名为空")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_no_arguments_prints_help():
+    proc = run_cli()
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("用法：anjuan") and "错误" not in proc.stdout + proc.stderr
