@@ -144,19 +144,20 @@ def _template_error(exc: TemplateError, name: str) -> ReportError:
     else:
         frame_file, lineno = _template_frame(exc)
         where = frame_file or name
+    line = f"第{lineno}行" if lineno else ""
+    return ReportError(f"模板 {where} {line}有错误：{jinja_text(exc)}")
+
+
+def jinja_text(exc: TemplateError) -> str:
+    """What a jinja2 error says, in Chinese, with jinja2's own words in parentheses."""
     detail = " ".join(str(exc.message or exc).split())
     if isinstance(exc, TemplateNotFound):
-        said = f"找不到模板“{exc.name}”"
-    else:
-        for pattern, chinese in _JINJA_MESSAGES:
-            hit = re.fullmatch(pattern, detail, re.S)
-            if hit:
-                said = chinese.format(*(g.replace("' or '", " 或 ").strip("'") for g in hit.groups()))
-                break
-        else:
-            said = "语法或内容错误"
-    line = f"第{lineno}行" if lineno else ""
-    return ReportError(f"模板 {where} {line}有错误：{said}（{detail}）")
+        return f"找不到模板“{exc.name}”（{detail}）"
+    for pattern, chinese in _JINJA_MESSAGES:
+        hit = re.fullmatch(pattern, detail, re.S)
+        if hit:
+            return chinese.format(*(g.replace("' or '", " 或 ").strip("'") for g in hit.groups())) + f"（{detail}）"
+    return f"语法或内容错误（{detail}）"
 
 
 class WebRenderer:

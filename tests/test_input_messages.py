@@ -238,3 +238,17 @@ def test_no_arguments_prints_help():
     proc = run_cli()
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("用法：anjuan") and "错误" not in proc.stdout + proc.stderr
+
+
+def test_word_template_placeholder_error_is_chinese(report_campaign, tmp_path):
+    import docx
+
+    path = tmp_path / "红头.docx"
+    doc = docx.Document()
+    doc.add_paragraph("{{p body }}")
+    doc.add_paragraph("{% for a in x %}")
+    doc.save(str(path))
+    out = tmp_path / "out"
+    assert_refused(run_cli("report", str(report_campaign), "-o", str(out), "--format", "docx",
+                           "--word-template", str(path)),
+                   "Word 模板 红头.docx 的占位符有错误：模板在结束标签之前就结束了（缺少 endfor 或 else）")
