@@ -52,8 +52,12 @@ def read_standard_file(path: str | Path) -> Standard:
     except FileNotFoundError:
         names = "、".join(builtin_display_names())
         raise InputError(f"找不到评查标准文件 {p}（内置标准可直接写名称：{names}）") from None
+    except IsADirectoryError:
+        raise InputError(f"{p} 是文件夹，不是评查标准文件，请指定 .toml 文件或内置标准名称") from None
     except UnicodeDecodeError:
         raise InputError(f"评查标准文件 {p} 不是 UTF-8 编码的文本，请另存为 UTF-8") from None
+    except OSError as exc:
+        raise InputError(f"无法读取评查标准文件 {p}：{exc.strerror or exc}") from None
     try:
         return load_standard(text, str(p))
     except StandardError as exc:

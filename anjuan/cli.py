@@ -157,6 +157,10 @@ def main() -> None:
     except click.exceptions.Abort:
         console(stderr=True).print("已取消。")
         sys.exit(1)
+    except getattr(click.exceptions, "NoArgsIsHelpError", ()) as exc:  # click ≥ 8.2; 8.1 prints help and exits 0
+        # `anjuan` (or `anjuan standard`) alone asks for the help, not an error line.
+        click.echo(exc.ctx.get_help() if exc.ctx else exc.format_message())
+        sys.exit(0)
     except click.UsageError as exc:
         hint = f"（用法见 {exc.ctx.command_path} --help）" if exc.ctx else ""
         fail(usage_message(exc.format_message()).rstrip(".") + hint)

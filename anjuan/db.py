@@ -145,7 +145,11 @@ def create_database(target: str | Path, role: str = ROLE_CAMPAIGN) -> Database:
     """Create a new, empty database with the current schema. Refuses to overwrite a file."""
     target = str(target)
     if not is_url(target):
+        if not target.strip():
+            raise DatabaseError("数据库文件名为空，请指定要创建的数据库文件，例如 2024评查.db")
         path = Path(target)
+        if path.is_dir():
+            raise DatabaseError(f"{path} 是文件夹，请在其中指定一个数据库文件名，例如 {path / '2024评查.db'}")
         if path.exists():
             raise DatabaseError(f"文件 {path} 已存在，为防止覆盖已有数据，请换一个文件名或先移走原文件")
         if not path.parent.exists():

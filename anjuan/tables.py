@@ -169,9 +169,13 @@ def column_letter(index: int) -> str:
 MAX_SHEET_CELLS = 5_000_000          # rows × columns of the used range of one worksheet
 MAX_SHEET_XML_BYTES = 512_000_000  # uncompressed XML of one worksheet (zip bombs)
 
-# A formula whose result was never saved: <c r="B2"><f>…</f></c> (no <v>).
+# A formula whose result was never saved: <c r="B2"><f>…</f></c> with no <v>, or with an empty
+# one (<v></v>, <v/>: openpyxl and other libraries write formulas so).
 _UNCACHED_FORMULA = re.compile(
-    rb'\br="([A-Z]{1,3})([0-9]+)"[^>/]*>\s*<(?:\w+:)?f\b(?:[^>]*/>|[^>]*>[^<]*</(?:\w+:)?f>)\s*</(?:\w+:)?c>')
+    rb'\br="([A-Z]{1,3})([0-9]+)"([^>/]*)>\s*<(?:\w+:)?f\b(?:[^>]*/>|[^>]*>[^<]*</(?:\w+:)?f>)\s*'
+    rb'(<(?:\w+:)?v\s*/>\s*|<(?:\w+:)?v>\s*</(?:\w+:)?v>\s*)?</(?:\w+:)?c>')
+# ... except that a formula typed as text (t="str") whose saved result is the empty string is blank.
+_TEXT_TYPE = re.compile(rb'\bt="str"')
 
 
 # Anything but a plain <c r="A1"…> with a one-letter column and at most 6 digits: wide columns,
@@ -356,6 +360,8 @@ def _scan_sheet_xml(zf, part: str, scan: SheetScan) -> None:
     scan.farthest = f"{letters or 'A'}{max_row}"
     if b"<f" in text or re.search(rb"<\w+:f[\s>/]", text):
         for hit in _UNCACHED_FORMULA.finditer(text):
+            if hit.group(4) and _TEXT_TYPE.search(hit.group(3)):
+                continue
             scan.uncached_formulas.append((int(hit.group(2)), column_number(hit.group(1).decode())))
             if len(scan.uncached_formulas) >= 1000:
                 break

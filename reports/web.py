@@ -21,6 +21,7 @@ from jinja2 import (
     FileSystemLoader,
     StrictUndefined,
     TemplateError,
+    TemplateNotFound,
     TemplateSyntaxError,
 )
 from markupsafe import Markup
@@ -71,10 +72,21 @@ def _html_finalize(value):
     return value
 
 
+class _UserLoader(FileSystemLoader):
+    """The --templates folder: a file that is not UTF-8 text is the user's to fix, said so."""
+
+    def get_source(self, environment, template):
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError:
+            where = Path(self.searchpath[0]) / template
+            raise ReportError(f"模板 {where} 不是 UTF-8 编码的文本，请用文本编辑器另存为 UTF-8 后重试") from None
+
+
 def environment(markdown: bool, templates_dir: str | Path | None = None) -> Environment:
     loaders = []
     if templates_dir is not None:
-        loaders.append(FileSystemLoader(str(templates_dir)))
+        loaders.append(_UserLoader(str(templates_dir)))
     loaders.append(FileSystemLoader(str(TEMPLATES)))
     env = Environment(
         loader=ChoiceLoader(loaders),
@@ -92,10 +104,60 @@ def environment(markdown: bool, templates_dir: str | Path | None = None) -> Envi
     return env
 
 
+# jinja2's messages, most common first: (pattern, Chinese with {0}, {1} for the groups).
+_JINJA_MESSAGES: tuple[tuple[str, str], ...] = (
+    (r"'(.+?)' is undefined", "变量“{0}”没有定义"),
+    (r"'(?:[\w.]*\.)?(.+?)(?: object)?' has no attribute '(.+?)'", "{0} 对象没有属性“{1}”"),
+    (r"Unexpected end of template\..*looking for the following tags: (.+?)\..*", "模板在结束标签之前就结束了（缺少 {0}）"),
+    (r"Unexpected end of template\..*", "模板在结束标签之前就结束了"),
+    (r"Encountered unknown tag '(.+?)'\..*", "无法识别的标签“{0}”"),
+    (r"Expected an expression, got '(.+?)'", "此处缺少表达式（遇到的是“{0}”）"),
+    (r"expected token '(.+?)', got '(.+?)'", "此处应为“{0}”，实际是“{1}”"),
+    (r"unexpected '(.+?)'", "多余的“{0}”"),
+    (r"unexpected char '(.+?)' at \d+", "不允许的字符“{0}”"),
+    (r"unexpected end of template, expected '(.+?)'\.?", "模板意外结束，缺少“{0}”"),
+    (r"No filter named '(.+?)'\.?", "没有名为“{0}”的过滤器"),
+    (r"No test named '(.+?)'\.?", "没有名为“{0}”的测试"),
+    (r"tag name expected", "缺少标签名"),
+    (r"Block '(.+?)' defined twice", "块“{0}”定义了两次"),
+)
+
+
+def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
+    """The template file and line an error happened on (the innermost template frame): jinja2
+    rewrites the traceback so that frames in a template carry its file name and line."""
+    found: tuple[str | None, int | None] = (None, None)
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith(".j2"):
+            found = (name, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
 def _template_error(exc: TemplateError, name: str) -> ReportError:
-    where = getattr(exc, "filename", None) or getattr(exc, "name", None) or name
-    line = f"第{exc.lineno}行" if isinstance(exc, TemplateSyntaxError) and exc.lineno else ""
-    return ReportError(f"模板 {where} {line}有错误：{exc.message or exc}")
+    """A template error in Chinese, naming the template file and line; jinja2's own words follow
+    in parentheses."""
+    if isinstance(exc, TemplateSyntaxError):
+        where, lineno = exc.filename or exc.name or name, exc.lineno
+    else:
+        frame_file, lineno = _template_frame(exc)
+        where = frame_file or name
+    line = f"第{lineno}行" if lineno else ""
+    return ReportError(f"模板 {where} {line}有错误：{jinja_text(exc)}")
+
+
+def jinja_text(exc: TemplateError) -> str:
+    """What a jinja2 error says, in Chinese, with jinja2's own words in parentheses."""
+    detail = " ".join(str(exc.message or exc).split())
+    if isinstance(exc, TemplateNotFound):
+        return f"找不到模板“{exc.name}”（{detail}）"
+    for pattern, chinese in _JINJA_MESSAGES:
+        hit = re.fullmatch(pattern, detail, re.S)
+        if hit:
+            return chinese.format(*(g.replace("' or '", " 或 ").strip("'") for g in hit.groups())) + f"（{detail}）"
+    return f"语法或内容错误（{detail}）"
 
 
 class WebRenderer:

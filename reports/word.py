@@ -630,6 +630,12 @@ class DocxWriter:
         try:
             tpl.render(context, autoescape=True)
         except Exception as exc:  # a template error of any kind (jinja2, XML) is the user's to fix
+            from jinja2 import TemplateError
+
+            from .web import jinja_text
+
+            if isinstance(exc, TemplateError):
+                raise ReportError(f"Word 模板 {self.template.name} 的占位符有错误：{jinja_text(exc)}") from None
             raise ReportError(f"Word 模板 {self.template.name} 无法使用：{exc}") from None
         tpl.save(str(path))
 

@@ -274,14 +274,63 @@ def _tables(value, what: str, problems: list[StandardProblem], line=None, where=
     return value
 
 
+# tomllib's messages (Python 3.11-3.13 word them so), most common first; {0} is the quoted part.
+_TOML_MESSAGES: tuple[tuple[str, str], ...] = (
+    (r"Invalid value", "值的写法不正确（文字须用英文双引号括起，数字不加引号，列表用 [ ]）"),
+    (r"Expected '=' after a key in a key/value pair", "键名后面缺少“=”"),
+    (r"Expected newline or end of document after a statement", "一行只能写一项，这一项后面有多余的内容"),
+    (r"Invalid statement", "无法识别的语句"),
+    (r"Invalid initial character for a key part", "键名以不允许的字符开头（键名只能用字母、数字、_ 和 -，或用英文双引号括起）"),
+    (r"Unterminated string", "字符串缺少结尾的英文双引号"),
+    (r"Unclosed array", "列表缺少结尾的“]”"),
+    (r"Unclosed inline table", "内联表缺少结尾的“}”"),
+    (r"Expected ']' at the end of a table declaration", "表名后面缺少“]”"),
+    (r"Expected ']]' at the end of an array declaration", "表数组名后面缺少“]]”"),
+    (r"Cannot overwrite a value", "重复赋值：这个键已经有值"),
+    (r"Cannot declare (.+) twice", "表 {0} 重复声明"),
+    (r"Cannot redefine namespace (.+)", "不能重新定义 {0}"),
+    (r"Cannot mutate immutable namespace (.+)", "不能修改已定义完毕的 {0}"),
+    (r"Duplicate inline table key (.+)", "内联表中的键 {0} 重复"),
+    (r"Illegal character '\\n'", "字符串缺少结尾的英文双引号（单行字符串不能换行）"),
+    (r"Illegal character (.+)", "字符串中有不允许的字符 {0}"),
+    (r"Found invalid character (.+)", "有不允许的字符 {0}"),
+    (r"Expected (.+)", "此处应为 {0}"),
+    (r"Unescaped '\\' in a string", "字符串中的反斜杠“\\”须写成“\\\\”"),
+    (r"Invalid hex value", "转义序列中的十六进制数不正确"),
+    (r"Escaped character is not a Unicode scalar value", "转义字符不是有效的 Unicode 字符"),
+    (r"Invalid date or datetime", "日期或时间的写法不正确"),
+)
+
+
+def toml_error_text(message: str, text: str) -> tuple[str, int | None]:
+    """A tomllib error in Chinese, with its line number: "TOML 语法错误（第5列）：键名后面缺少“=”"."""
+    found = re.fullmatch(r"(.*) \((?:at line (\d+), column (\d+)|at (end of document))\)", message, re.S)
+    what, line, where = message, None, ""
+    if found:
+        what = found.group(1)
+        if found.group(4):
+            line, where = text.count("\n") + (0 if text.endswith("\n") or not text else 1), "文件末尾"
+            line = max(line, 1)
+        else:
+            line, where = int(found.group(2)), f"第{found.group(3)}列"
+    for pattern, chinese in _TOML_MESSAGES:
+        hit = re.fullmatch(pattern, what, re.S)
+        if hit:
+            said = chinese.format(*hit.groups())
+            break
+    else:
+        said = f"无法解析（{what}）"
+    return f"TOML 语法错误{f'（{where}）' if where else ''}：{said}", line
+
+
 def check_standard(text: str) -> tuple[Standard | None, list[StandardProblem]]:
     """Parse and validate a standard; returns it (or None) and every problem found."""
     problems: list[StandardProblem] = []
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        return None, [StandardProblem(f"TOML 语法错误：{exc}", int(m.group(1)) if m else None)]
+        message, line = toml_error_text(str(exc), text)
+        return None, [StandardProblem(message, line)]
     lines = _Lines(text)
 
     schema = raw.get("schema", 1)

@@ -216,7 +216,7 @@ def test_other_files_that_are_not_spreadsheets(tmp_path):
     assert messages["目录.xlsx"] == [
         "目录.xlsx：不是有效的 Excel 文件（扩展名为 .xlsx，但内容不是 Excel 格式，可能已损坏或是改了扩展名的其他文件）。"
         "请用 Excel 打开后另存为 .xlsx 再导入"]
-    assert len(messages["压缩包.xlsx"]) == 1 and messages["压缩包.xlsx"][0].startswith("压缩包.xlsx：无法读取 Excel 文件")
+    assert len(messages["压缩包.xlsx"]) == 1 and messages["压缩包.xlsx"][0].startswith("压缩包.xlsx：文件已损坏或不是真正的 Excel 文件")
     assert messages["目录.docx"] == ["目录.docx：不支持的文件类型“.docx”，案卷目录应为 Excel（.xlsx/.xls）或 CSV（.csv）文件"]
     assert messages["目录.csv"] == ["目录.csv：不是文本格式的 CSV 文件（含有二进制内容），请提供 Excel 或 CSV 格式的案卷目录"]
     assert messages["空.csv"] == ["空.csv：文件中没有任何内容"]

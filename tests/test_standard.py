@@ -255,7 +255,7 @@ def test_toml_syntax_error_has_line():
     problems = problems_of(text)
     assert len(problems) == 1
     assert problems[0].line == 39
-    assert problems[0].message.startswith("TOML 语法错误：")
+    assert problems[0].message.startswith("TOML 语法错误（第10列）：值的写法不正确")
 
 
 def test_malformed_tables_are_reported_not_crashed_on():

@@ -41,6 +41,7 @@ from anjuan.prepare.catalog_validate import (  # noqa: F401
     KIND_ALIASES,
     _cross_file_duplicates,
     _parse_bytes,
+    check_kinds,
     clean_code,
     clean_text,
     header_key,
@@ -229,6 +230,10 @@ def _import_catalogs(db: Database, paths: Sequence[str | Path], agency: str | No
         _parse_bytes(parsed, data, agency, progress)
     del loaded
     _cross_file_duplicates(catalogs)
+    from anjuan.campaign import campaign_info
+
+    std = campaign_info(db).standard
+    check_kinds(catalogs, std.kinds, std.name)
 
     def all_errors(extra: list[ImportProblem]) -> list[ImportProblem]:
         # In file order, then sheet order, then row order (file-wide problems first).

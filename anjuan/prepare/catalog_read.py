@@ -84,6 +84,8 @@ class ParsedCatalog:
     extra_columns: list[str] = field(default_factory=list)
     # sheet ("" for a single-sheet file) → (header text, Excel letter) of the case number column
     case_columns: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # the same for the 案件类别 column (sheets without one are left out)
+    kind_columns: dict[str, tuple[str, str]] = field(default_factory=dict)
     sheets: list[str] = field(default_factory=list)  # catalog sheets read, in workbook order
     rows: list[CatalogRow] = field(default_factory=list)
     errors: list[ImportProblem] = field(default_factory=list)
@@ -269,7 +271,8 @@ def _workbook_sheets(data: bytes) -> list[SheetData]:
     except Exception as exc:  # noqa: BLE001 - calamine raises several error types
         if "password" in str(exc).lower() or type(exc).__name__ == "PasswordError":
             raise _FileProblem("工作簿设置了打开密码，请取消密码后再导入") from None
-        raise _FileProblem(f"无法读取 Excel 文件（{exc}），文件可能已损坏，请用 Excel 打开后另存为 .xlsx 再导入") from None
+        raise _FileProblem("文件已损坏或不是真正的 Excel 文件（内容无法按 Excel 格式读取），"
+                           "请用 Excel 打开后另存为 .xlsx 再导入") from None
     sheets = []
     with wb:
         for meta in wb.sheets_metadata:
@@ -285,8 +288,8 @@ def _workbook_sheets(data: bytes) -> list[SheetData]:
                 rows = sheet.to_python(skip_empty_area=False)
             except _FileProblem:
                 raise
-            except Exception as exc:  # noqa: BLE001
-                raise _FileProblem(f"无法读取工作表“{meta.name}”：{exc}") from None
+            except Exception:  # noqa: BLE001
+                raise _FileProblem(f"无法读取工作表“{meta.name}”，文件可能已损坏，请用 Excel 打开后另存为 .xlsx 再导入") from None
             scan = scans.get(meta.name)
             sheets.append(SheetData(meta.name, rows, meta.visible != SheetVisibleEnum.Visible,
                                     scan.uncached_formulas if scan else []))

@@ -312,10 +312,13 @@ def _parse_bytes(parsed: ParsedCatalog, data: bytes, agency: str | None, progres
         return
     multi_sheet = len(catalogs) > 1
     uncached = {sh.name: sh.uncached_formulas for sh in sheets}
+    formula_cells: set[tuple[str, int | None, str]] = set()
     for sheet, rows, header in catalogs:
         label = sheet if multi_sheet else ""
         parsed.errors.extend(_rows_above_header(name, label, rows, header))
-        parsed.errors.extend(_uncached_formulas(name, label, header, uncached.get(sheet, [])))
+        formulas = _uncached_formulas(name, label, header, uncached.get(sheet, []))
+        parsed.errors.extend(formulas)
+        formula_cells.update((e.sheet, e.row, e.letter) for e in formulas)
 
     multi = multi_sheet
     context = name + " " + " ".join(
@@ -334,6 +337,18 @@ def _parse_bytes(parsed: ParsedCatalog, data: bytes, agency: str | None, progres
             parsed.errors.append(_missing_agency(name, label, header))
             continue
         done = _parse_rows(parsed, rows, header, agency, label, seen, progress, done, total)
+    if formula_cells:
+        # A formula cell without a result reads as blank ("案号为空" …): say only that it is a formula.
+        first_seen: set[tuple[str, int | None, str]] = set()
+        kept = []
+        for e in parsed.errors:
+            key = (e.sheet, e.row, e.letter)
+            if key in formula_cells:
+                if key in first_seen:
+                    continue
+                first_seen.add(key)
+            kept.append(e)
+        parsed.errors = kept
     # Every record under a header is accounted for: imported, blank, or an error.
     if not parsed.errors:
         records = sum(len(r) - h.row - 1 for _, r, h in catalogs)
@@ -443,6 +458,8 @@ def _parse_rows(parsed: ParsedCatalog, rows: list[list], header: _Header, defaul
     c_title = f.get("title", -1)
     c_party = f.get("party", -1)
     c_kind = f.get("kind", -1)
+    if c_kind >= 0:
+        parsed.kind_columns[sheet] = (cells[c_kind], column_letter(c_kind))
     c_date, h_date, l_date = col_info("decided_on")
     c_off = f.get("officers", -1)
     extra_cols = header.extra
@@ -571,6 +588,27 @@ def _cross_file_duplicates(catalogs: list[ParsedCatalog]) -> None:
                 continue
             seen.setdefault(key, (_display_name(p, r), r.source_row))
             keep.append(r)
+        p.rows = keep
+
+
+def check_kinds(catalogs: list[ParsedCatalog], kinds: tuple[str, ...], standard_name: str) -> None:
+    """Rows whose 案件类别 (as written, after the short aliases) is not one of the standard's
+    kinds: such a file would be scored against the wrong, shorter checklist. Blank kinds were
+    inferred or warned about earlier and are left alone."""
+    if not kinds:
+        return
+    allowed = set(kinds)
+    choices = "、".join(kinds)
+    for p in catalogs:
+        keep: list[CatalogRow] = []
+        for r in p.rows:
+            if not r.kind or r.kind in allowed:
+                keep.append(r)
+                continue
+            column, letter = p.kind_columns.get(r.sheet, (FIELD_LABELS["kind"], ""))
+            p.errors.append(ImportProblem(
+                p.file_name, f"案件类别“{r.kind}”不在评查标准“{standard_name}”的类别中，应为：{choices}",
+                r.source_row, column, letter, r.kind, r.sheet))
         p.rows = keep
 
 

@@ -140,8 +140,20 @@ def read_sheet(path: str | Path) -> _Sheet:
             f"{path.name} 第{header_at + 1}行（表头）：缺少“{'”“'.join(missing)}”列",
             [f"表头应包含：{'、'.join(CORE_COLUMNS)}（{'、'.join(EXTRA_COLUMNS)} 可有可无）"])
     headers = {f: table[header_at][i].strip() for f, i in columns.items()}
+    header_cells = table[header_at]
+    width = max((i + 1 for i, c in enumerate(header_cells) if c.strip()), default=0)
     rows = []
     for n, raw in enumerate(table[header_at + 1:], header_at + 2):
+        extra = [(i, c.strip()) for i, c in enumerate(raw[width:], width) if c.strip()]
+        if extra:
+            # A value beyond the last named column: in a CSV row with more fields than the
+            # header (an unquoted comma), every cell after the comma has slid one column right.
+            i, value = extra[0]
+            raise InputError(
+                f"{path.name} 第{n}行 {column_letter(i)}列：这一行比表头多出内容“{value}”，表头只有 {width} 列"
+                f"（到 {column_letter(width - 1)}列）。多半是某个单元格中的英文逗号使其后的内容错位，"
+                "请把该单元格用英文双引号括起（或改用中文逗号）后重新导入")
+        cells = {f: _cell(raw[i]) if i < len(raw) else "" for f, i in columns.items()}
         cells = {f: _cell(raw[i]) if i < len(raw) else "" for f, i in columns.items()}
         if not any(cells[f] for f in REQUIRED_FIELDS):
             continue
