@@ -136,6 +136,28 @@ def test_self_check_sheet_is_all_or_nothing(tmp_path):
         db.close()
 
 
+def test_self_check_sheet_under_the_wrong_agency_is_one_line(tmp_path):
+    """A whole sheet of 市场监管局 rows imported with --agency 交通局: one line with the count and the
+    first rows, not one line per row; exit 1, nothing stored."""
+    campaign = spot_campaign(tmp_path)
+    items = ["CX-01", "CX-02", "ZT-01", "ZT-02", "WS-01", "WS-02"]
+    rows = [f"{no},{MARKET},{item},符合,,," for no in (M1, M2, M3) for item in items]
+    sheet = tmp_path / "市场自查.csv"
+    sheet.write_text("案号,执法机关,条目编号,结论,扣分,问题描述,卷内页码\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    r = run("selfcheck", "import", campaign, sheet, "--agency", TRANSPORT)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    lines = [ln for ln in r.stderr.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1, r.stderr
+    assert f"18 行的执法机关（B列）是“{MARKET}”，不是 --agency 指定的“{TRANSPORT}”（如第2、3、4行等）" in lines[0]
+    db = open_database(campaign)
+    try:
+        assert selfcheck_summary(db) is None
+    finally:
+        db.close()
+    r = run("selfcheck", "import", campaign, sheet, "--agency", MARKET)
+    assert r.returncode == 0, r.stderr
+
+
 def test_self_check_database_skips_recusal_and_must_belong_to_the_campaign(cycle, tmp_path):
     stranger = spot_campaign(tmp_path / "other") if (tmp_path / "other").mkdir() is None else None
     db = open_database(stranger)
