@@ -341,3 +341,32 @@ def test_sample_writes_notices(tmp_path):
     letters = sorted(p.name for p in (tmp_path / "调卷通知").iterdir())
     assert letters == ["安溪县交通运输局调卷通知.docx", "安溪县市场监督管理局调卷通知.docx", "调卷清单.xlsx"]
     assert "已出具调卷通知 2 份" in r.stdout
+
+
+def test_saved_clock_is_in_the_bureaus_time_zone_not_the_machines(monkeypatch):
+    """The TUI's 已保存 HH:MM:SS: Asia/Shanghai (or ANJUAN_TZ) even on a machine set to another zone."""
+    import time
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from anjuan.ui import writer
+
+    class Fixed(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            moment = datetime(2024, 11, 29, 20, 0, 5, tzinfo=UTC)  # 04:00:05 next day in Beijing
+            return moment.astimezone(tz) if tz else moment.astimezone(ZoneInfo("America/New_York")).replace(tzinfo=None)
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        monkeypatch.setattr(writer, "datetime", Fixed)
+        monkeypatch.delenv("ANJUAN_TZ", raising=False)
+        assert writer.clock() == "04:00:05"
+        monkeypatch.setenv("ANJUAN_TZ", "Asia/Urumqi")
+        assert writer.clock() == "02:00:05"
+        monkeypatch.setenv("ANJUAN_TZ", "Nowhere/Else")
+        assert writer.clock() == "04:00:05"  # a bad zone name falls back to Beijing time, no crash
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

@@ -233,7 +233,7 @@ def test_cli_conflicts_and_status(template, tmp_path, targets):
     r = run("conflicts", c, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "共 2 件案卷" in r.stdout and "交通罚〔2024〕1号" in r.stdout and "县交通运输局" in r.stdout
-    assert "王敏：80.00 分，合格；陈立新：100.00 分，优秀" in r.stdout and "CX-02" in r.stdout
+    assert "A 王敏：80.00 分，合格；B 陈立新：100.00 分，优秀" in r.stdout and "CX-02" in r.stdout
     r = run("conflicts", c, "--threshold", "4", "--json", cwd=tmp_path)
     data = json.loads(r.stdout)
     assert data["threshold"] == 4 and len(data["conflicts"]) == 3

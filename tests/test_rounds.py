@@ -136,6 +136,28 @@ def test_self_check_sheet_is_all_or_nothing(tmp_path):
         db.close()
 
 
+def test_self_check_sheet_under_the_wrong_agency_is_one_line(tmp_path):
+    """A whole sheet of 市场监管局 rows imported with --agency 交通局: one line with the count and the
+    first rows, not one line per row; exit 1, nothing stored."""
+    campaign = spot_campaign(tmp_path)
+    items = ["CX-01", "CX-02", "ZT-01", "ZT-02", "WS-01", "WS-02"]
+    rows = [f"{no},{MARKET},{item},符合,,," for no in (M1, M2, M3) for item in items]
+    sheet = tmp_path / "市场自查.csv"
+    sheet.write_text("案号,执法机关,条目编号,结论,扣分,问题描述,卷内页码\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    r = run("selfcheck", "import", campaign, sheet, "--agency", TRANSPORT)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    lines = [ln for ln in r.stderr.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1, r.stderr
+    assert f"18 行的执法机关（B列）是“{MARKET}”，不是 --agency 指定的“{TRANSPORT}”（如第2、3、4行等）" in lines[0]
+    db = open_database(campaign)
+    try:
+        assert selfcheck_summary(db) is None
+    finally:
+        db.close()
+    r = run("selfcheck", "import", campaign, sheet, "--agency", MARKET)
+    assert r.returncode == 0, r.stderr
+
+
 def test_self_check_database_skips_recusal_and_must_belong_to_the_campaign(cycle, tmp_path):
     stranger = spot_campaign(tmp_path / "other") if (tmp_path / "other").mkdir() is None else None
     db = open_database(stranger)
@@ -406,3 +428,51 @@ def test_a_problem_gone_from_the_finals_is_kept_and_reported(cycle, tmp_path):
         db.close()
     r = run("ledger", "export", cycle, "-o", tmp_path / "out", "--deadline", "2025-03-31")
     assert r.returncode == 0 and "问题 ZG-0006 在现在的最终评查结果中已不存在" in r.stdout
+
+
+def test_ledger_export_refuses_to_overwrite_returned_ledgers(returned, tmp_path):
+    """The output folder already holds the ledgers (perhaps edited by hand): refused, nothing written."""
+    out = tmp_path / "out"
+    edited = out / f"{MARKET}问题整改台账.xlsx"
+    edited.write_bytes(b"hand-edited")
+    db = open_database(returned)
+    try:
+        before = len(ledger_entries(db))
+    finally:
+        db.close()
+    r = run("ledger", "export", returned, "-o", out, "--deadline", "2026-01-31")
+    assert r.returncode == 1
+    assert f"输出目录 {out} 中已有文件：请换一个目录，或加 --force 覆盖" in r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert edited.read_bytes() == b"hand-edited"
+    r = run("ledger", "export", returned, "-o", out, "--force")
+    assert r.returncode == 0, r.stderr
+    assert edited.read_bytes() != b"hand-edited"
+    db = open_database(returned)
+    try:
+        assert len(ledger_entries(db)) == before
+    finally:
+        db.close()
+
+
+def test_ledger_import_refuses_a_changed_deadline(returned, tmp_path):
+    """整改期限 is set by the bureau: a returned ledger that moves it is refused with file, row and column."""
+    from datetime import datetime
+
+    src = tmp_path / "out" / f"{MARKET}问题整改台账.xlsx"
+    back = fill_market_ledger(src, tmp_path / "改期限.xlsx",
+                              {"ZG-0004": {"整改期限": datetime(2025, 6, 30), "整改状态": "整改中"}}, reverse=False)
+    same = fill_market_ledger(src, tmp_path / "原期限.xlsx",
+                              {"ZG-0004": {"整改期限": datetime(2025, 3, 31), "整改状态": "整改中"}}, reverse=False)
+    r = run("ledger", "import", returned, back, "--today", "2025-04-10")
+    assert r.returncode == 1
+    assert "改期限.xlsx 第" in r.stderr and "整改期限（I列）" in r.stderr
+    assert "整改期限由司法局确定，不能在报回的台账中修改" in r.stderr and "2025-03-31" in r.stderr
+    assert "Traceback" not in r.stderr
+    db = open_database(returned)
+    try:
+        assert {e.code: e.state for e in ledger_entries(db)}["ZG-0004"] == "未整改"
+    finally:
+        db.close()
+    r = run("ledger", "import", returned, same, "--today", "2025-04-10")
+    assert r.returncode == 0, r.stderr

@@ -85,6 +85,20 @@ def test_year_on_year_by_hand(cycle, tmp_path):
     assert bad.returncode == 1 and "找不到上年度评查活动数据库" in bad.stderr
 
 
+def test_previous_must_not_be_the_campaign_itself(cycle, tmp_path):
+    """--previous with the campaign itself (or a copy of it) is refused: one line, exit 1, no bulletin."""
+    import shutil
+
+    copy = tmp_path / "副本.db"
+    shutil.copy(cycle, copy)
+    for prev, said in ((cycle, "就是本评查活动数据库"), (copy, "与本评查活动是同一个评查活动")):
+        out = tmp_path / f"out-{prev.stem}"
+        r = run("report", cycle, "-o", out, "--format", "json", "--previous", prev)
+        assert r.returncode == 1 and said in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr and [ln for ln in r.stderr.splitlines() if said in ln][0].startswith("错误：")
+        assert not out.exists() or not any(out.iterdir())
+
+
 def test_rectification_bulletin_figures(returned, tmp_path):
     db = open_database(returned)
     try:

@@ -214,3 +214,60 @@ def test_a_settlement_based_on_an_older_revision_is_refused(world):
     finally:
         db.close()
     assert file_state(c) == before
+
+
+def test_conflicts_label_sides_a_and_b_and_adopt_takes_a_name(tmp_path):
+    """The list says which reviewer is A and which is B, explains a ≥90 合格 (不得评优), and --adopt
+    accepts a reviewer's name as well as A/B."""
+    c = build_campaign(tmp_path, agencies={"县交通运输局": 2})
+    a = make_package(c, "王敏", tmp_path / "a.db")
+    b = make_package(c, "陈立新", tmp_path / "b.db")
+    answer_files(a, {0: {"CX-04": 2}, 1: {"CX-02": 20}})  # CX-04 bars the top grade
+    answer_files(b)
+    db = open_database(c)
+    merge(db, [a, b])
+    db.close()
+    r = run("conflicts", "c.db", "--json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)["conflicts"]
+    first = next(x for x in data if x["case_no"] == FIRST)
+    sides = {x["side"]: x for x in first["reviews"]}
+    assert set(sides) == {"A", "B"}
+    wang = next(x for x in first["reviews"] if x["reviewer"] == "王敏")
+    assert (wang["score"], wang["grade"], wang["excellent_barred"]) == (98.0, "合格", True)
+    chen = next(x for x in first["reviews"] if x["reviewer"] == "陈立新")
+    assert (chen["grade"], chen["excellent_barred"]) == ("优秀", False)
+    r = run("conflicts", "c.db", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    line = f"A {sides['A']['reviewer']}：" if sides["A"]["reviewer"] == "王敏" else f"B {sides['B']['reviewer']}："
+    assert line in r.stdout and "98.00 分，合格（不得评优）" in r.stdout and "100.00 分，优秀（" not in r.stdout
+    before = file_state(c)
+    r = run("conflicts", "c.db", "--settle", FIRST, "--adopt", "刘建国", "--reason", "x", cwd=tmp_path)
+    assert r.returncode == 1 and "王敏" in r.stderr and "陈立新" in r.stderr and "Traceback" not in r.stderr
+    assert file_state(c) == before
+    r = run("conflicts", "c.db", "--settle", FIRST, "--adopt", "王敏", "--reason", "经合议采纳王敏意见", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert f"{FIRST}（县交通运输局）：98.00 分，合格" in r.stdout
+    r = run("conflicts", "c.db", "--settle", SECOND, "--adopt", "B", "--reason", "采纳 B", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    expected = "80.00 分" if sides["B"]["reviewer"] == "王敏" else "100.00 分"
+    assert f"{SECOND}（县交通运输局）：{expected}" in r.stdout
+
+
+def test_reopen_of_a_stale_settlement_says_it_is_already_waiting(world):
+    c, a = world / "c.db", world / "a.db"
+    r = run("conflicts", "c.db", "--settle", FIRST, "--adopt", "b", "--reason", "经合议采纳陈立新意见", cwd=world)
+    assert r.returncode == 0, r.stderr
+    change_answer(a, 0, "ZT-01", StoredAnswer("ZT-01", "否决"), reopen_reason="发现主体不合法")
+    db = open_database(a)
+    from anjuan.review.reviewing import list_assigned, open_review, resolve_reviewer, submit_review
+
+    me = resolve_reviewer(db, None)
+    row = list_assigned(db, me.id)[0]
+    submit_review(db, open_review(db, row.case_id, me.id).review_id, me.id)
+    db.close()
+    assert run("merge", "c.db", "a.db", cwd=world).returncode == 0
+    before = file_state(c)
+    r = run("conflicts", "c.db", "--reopen", FIRST, "--reason", "重议", cwd=world)
+    assert r.returncode == 1 and "已回到待合议" in r.stderr and "已退回" not in r.stderr + r.stdout
+    assert file_state(c) == before

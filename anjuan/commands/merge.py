@@ -72,7 +72,8 @@ def merge(campaign_db, packages, dry_run, as_json, skip_bad):
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @click.option("--reopen", "reopen_case", metavar="案号", help="退回该案卷已作出的合议结果，使其回到待合议（须同时用 --reason 说明理由）。")
 @click.option("--settle", "settle_case", metavar="案号", help="合议该案卷：与 --adopt 一起使用，整体采纳一名评查人员的意见（须用 --reason 说明理由）。")
-@click.option("--adopt", type=click.Choice(["a", "b"]), help="与 --settle 一起使用：a 采纳先提交的评查人员的意见，b 采纳后提交的（见 anjuan conflicts 列表）。")
+@click.option("--adopt", metavar="A|B|姓名",
+              help="与 --settle 一起使用：采纳 A 方或 B 方（见 anjuan conflicts 列表中的 A、B）的意见，也可直接写评查人员姓名。")
 @click.option("--sheet", "sheet", type=click.Path(dir_okay=False), metavar="合议表.csv",
               help="按合议表（与 anjuan answers 相同格式：案号、执法机关、条目编号、结论、扣分、问题描述、卷内页码）合议表中的全部案卷，全部成功或全部不写入。")
 @click.option("--agency", default=None, metavar="执法机关", help="案号在多个执法机关重复时，指定执法机关（用于 --settle、--reopen）。")
@@ -84,14 +85,14 @@ def conflicts(campaign_db, threshold, as_json, reopen_case, settle_case, adopt, 
     \b
     示例：anjuan conflicts 2024评查.db
           anjuan conflicts 2024评查.db --threshold 3 --json
-          anjuan conflicts 2024评查.db --settle "安市监罚〔2024〕41号" --adopt a --reason "经合议采纳王敏意见"
+          anjuan conflicts 2024评查.db --settle "安市监罚〔2024〕41号" --adopt 王敏 --reason "经合议采纳王敏意见"
           anjuan conflicts 2024评查.db --sheet 合议结果.csv --reason "2024年6月3日合议会议纪要"
           anjuan conflicts 2024评查.db --reopen "安市监罚〔2024〕41号" --agency 县市场监督管理局 --reason "补充材料后重新合议"
     """
     from ..errors import WorkflowError
 
     if settle_case and not adopt:
-        raise WorkflowError("用 --settle 合议时须用 --adopt a 或 --adopt b 指定采纳哪一方的意见；逐条目合议请用 --sheet 合议表")
+        raise WorkflowError("用 --settle 合议时须用 --adopt 指定采纳哪一方的意见（A、B 或评查人员姓名）；逐条目合议请用 --sheet 合议表")
     if adopt and not settle_case:
         raise WorkflowError("--adopt 须与 --settle 案号 一起使用")
     if settle_case or sheet or reopen_case:
@@ -139,11 +140,12 @@ def conflicts(campaign_db, threshold, as_json, reopen_case, settle_case, adopt, 
     for n, c in enumerate(found, 1):
         a, b = c.a, c.b
         out.print(f"\n[bold]{n}. {c.case_no}[/]  {c.agency}  {c.title}", markup=True, highlight=False)
-        out.print(f"   {a.reviewer}：{a.score:.2f} 分，{a.grade}；{b.reviewer}：{b.score:.2f} 分，{b.grade}", markup=False)
+        out.print(f"   A {a.reviewer}：{a.describe()}；B {b.reviewer}：{b.describe()}", markup=False)
         out.print(f"   不一致原因：{'；'.join(c.reasons)}", markup=False)
         for d in c.differing:
-            out.print(f"   · {d.item_id} {d.text}：{a.reviewer} {d.describe('a')}；{b.reviewer} {d.describe('b')}", markup=False)
-    out.print(f"\n合议：anjuan review {shown(campaign_db)} --reviewer 组长姓名")
+            out.print(f"   · {d.item_id} {d.text}：A {a.reviewer} {d.describe('a')}；B {b.reviewer} {d.describe('b')}", markup=False)
+    out.print(f"\n合议：anjuan review {shown(campaign_db)} --reviewer 组长姓名；"
+              f"或整体采纳一方：anjuan conflicts {shown(campaign_db)} --settle 案号 --adopt A（或 B、评查人员姓名）--reason 理由")
 
 
 def _lead(db, lead_name: str | None):
@@ -160,8 +162,6 @@ def _lead(db, lead_name: str | None):
 
 def _settle_cli(campaign_db, case_no, adopt, sheet, agency, reason, lead_name) -> None:
     from anjuan.lead.conflicts import (
-        SOURCE_A,
-        SOURCE_B,
         SettlePlan,
         find_case,
         plans_from_sheet,
@@ -177,7 +177,7 @@ def _settle_cli(campaign_db, case_no, adopt, sheet, agency, reason, lead_name) -
             plans = plans_from_sheet(db, sheet)
         else:
             cid, no, agency_name = find_case(db, case_no, agency)
-            plans = [SettlePlan(cid, f"{no}（{agency_name}）", SOURCE_A if adopt == "a" else SOURCE_B)]
+            plans = [SettlePlan(cid, f"{no}（{agency_name}）", _adopted_side(db, cid, f"{no}（{agency_name}）", adopt))]
         results = settle_many(db, lead.id, plans, reason)
     finally:
         db.close()
@@ -185,6 +185,25 @@ def _settle_cli(campaign_db, case_no, adopt, sheet, agency, reason, lead_name) -
     out.print(f"已合议 {len(results)} 件案卷：", markup=False)
     for p, r in zip(plans, results, strict=True):
         out.print(f"  {p.label}：{r.score:.2f} 分，{r.grade}", markup=False)
+
+
+def _adopted_side(db, case_id: str, label: str, adopt: str) -> str:
+    """--adopt a/A/b/B, or the name of one of the file's two reviewers, as SOURCE_A / SOURCE_B."""
+    from anjuan.lead.conflicts import SOURCE_A, SOURCE_B, item_differences
+
+    from ..errors import InputError
+
+    key = adopt.strip()
+    if key.upper() in ("A", "B"):
+        return SOURCE_A if key.upper() == "A" else SOURCE_B
+    pair = item_differences(db, case_id)
+    names = {pair.a.reviewer: SOURCE_A, pair.b.reviewer: SOURCE_B}
+    if pair.a.reviewer == pair.b.reviewer and key == pair.a.reviewer:
+        raise InputError(f"案卷 {label} 的两份评查记录都署名“{key}”，请用 --adopt A 或 --adopt B 指定")
+    if key not in names:
+        raise InputError(f"--adopt “{key}”无效：案卷 {label} 由 A {pair.a.reviewer}、B {pair.b.reviewer} 评查，"
+                         "请写 A、B 或其中一人的姓名")
+    return names[key]
 
 
 def _reopen_settled(db, case_no: str, reason: str, lead_name: str | None, agency: str | None = None) -> str:
@@ -204,5 +223,11 @@ def _reopen_settled(db, case_no: str, reason: str, lead_name: str | None, agency
                                                      & (m.Review.status == m.STATUS_SUBMITTED))).all()
     if not finals:
         raise AnjuanError(f"案卷 {no}（{agency_name}）没有已作出的合议结果")
+    from anjuan.lead.finals import is_stale
+
+    with db.read_session() as s:
+        stale = all(is_stale(s, s.get(m.Review, rid)) for (rid,) in finals)
+    if stale:
+        raise AnjuanError(f"案卷 {no}（{agency_name}）的合议结果已因原评查变更而失效，该卷已回到待合议，无需退回；请组长重新合议")
     reopen_review(db, finals[0][0], lead.id, reason)
     return no

@@ -43,7 +43,8 @@ def ledger():
 @click.option("--agency", "agencies", multiple=True, help="只导出这些执法机关的台账（可重复使用）。")
 @click.option("--format", "formats", default="xlsx,docx", show_default=True, metavar="LIST", help="输出格式：xlsx、docx，逗号分隔。")
 @click.option("--no-selfcheck", is_flag=True, help="不把自查发现的问题列入台账（默认列入，抽查已发现的同一问题不重复）。")
-def ledger_export(campaign_db, outdir, deadline, agencies, formats, no_selfcheck):
+@click.option("--force", is_flag=True, help="输出目录中已有台账文件时覆盖（已有文件可能是手工改过的台账）。")
+def ledger_export(campaign_db, outdir, deadline, agencies, formats, no_selfcheck, force):
     """按执法机关生成整改台账（Excel 供填写报回，Word 随文下发），每个问题一行、有固定的问题编号。
 
     问题取自抽查的最终评查结果（以及自查结果），与评查结果通报一致。再次导出时已登记的问题保留编号、期限和整改状态，
@@ -61,6 +62,12 @@ def ledger_export(campaign_db, outdir, deadline, agencies, formats, no_selfcheck
     if bad or not wanted:
         raise AnjuanError(f"格式“{'、'.join(bad) or formats}”不支持，整改台账可输出 xlsx、docx")
     due = parse_day(deadline, "整改期限")
+    from pathlib import Path
+
+    out_path = Path(outdir)
+    if out_path.is_dir() and not force and any(
+            p.suffix in (".docx", ".xlsx") and not p.name.startswith(".") for p in out_path.iterdir()):
+        raise AnjuanError(f"输出目录 {out_path} 中已有文件：请换一个目录，或加 --force 覆盖")
     db = _campaign(campaign_db)
     try:
         today = local_today()

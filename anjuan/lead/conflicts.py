@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
@@ -62,6 +62,11 @@ class ReviewSide:
     submitted_at: str
     note: str = ""
     revision: int = 0  # as read: a 合议 based on it is refused if it has changed since
+    excellent_barred: bool = False  # the score reaches the top band but a 不得评优 item was deducted
+
+    def describe(self) -> str:
+        """"92.48 分，合格（不得评优）": the score and grade, with why a top score is not the top grade."""
+        return f"{self.score:.2f} 分，{self.grade}" + ("（不得评优）" if self.excellent_barred else "")
 
 
 @dataclass(frozen=True)
@@ -108,7 +113,7 @@ class SideBySide:
 
     def to_json(self) -> dict:
         return {"case_id": self.case_id, "case_no": self.case_no, "agency": self.agency, "title": self.title,
-                "kind": self.kind, "reviews": [asdict(self.a), asdict(self.b)], "reasons": list(self.reasons),
+                "kind": self.kind, "reviews": [{"side": "A", **asdict(self.a)}, {"side": "B", **asdict(self.b)}], "reasons": list(self.reasons),
                 "differing_items": [d.to_json() for d in self.differing], "final_review_id": self.final_review_id}
 
 
@@ -177,6 +182,7 @@ def _summary(side: ReviewSide, answers: dict[str, StoredAnswer]) -> ReviewSummar
 def _side_by_side(std: Standard, case: tuple, a: ReviewSide, b: ReviewSide, answers: dict[str, dict[str, StoredAnswer]],
                   reasons: tuple[str, ...], final_id: str | None) -> SideBySide:
     case_id, case_no, agency, title, kind = case
+    a, b = _with_barred(std, a), _with_barred(std, b)
     cats = {c.id: c.name for c in std.categories}
     xa, xb = answers.get(a.review_id, {}), answers.get(b.review_id, {})
     items = []
@@ -185,6 +191,13 @@ def _side_by_side(std: Standard, case: tuple, a: ReviewSide, b: ReviewSide, answ
         items.append(ItemDiff(item.id, cats.get(item.category_id, ""), item.text, item.points, item.veto, x, y,
                               not same_answer(x, y), bool(x and y and (x.note, x.page_ref) != (y.note, y.page_ref))))
     return SideBySide(case_id, case_no, agency, title or "", kind or "", a, b, tuple(items), reasons, final_id)
+
+
+def _with_barred(std: Standard, side: ReviewSide) -> ReviewSide:
+    """Mark a review whose score alone would be the top grade but whose grade is lower (不得评优)."""
+    barred = (not side.vetoed and len(std.bands) > 2 and std.grade_for(side.score) == std.top_band.name
+              and side.grade != std.top_band.name)
+    return replace(side, excellent_barred=barred)
 
 
 def _cases(s: Session, case_ids: list[str]) -> dict[str, tuple]:

@@ -309,6 +309,7 @@ def import_ledgers(db: Database, paths: list[str | Path], today: date | None = N
         COL_AGENCY,
         COL_CASE,
         COL_CODE,
+        COL_DEADLINE,
         COL_DONE,
         COL_EVIDENCE,
         COL_MEASURE,
@@ -325,7 +326,7 @@ def import_ledgers(db: Database, paths: list[str | Path], today: date | None = N
     with db.read_session() as s:
         items = {r.code: r for r in s.execute(
             select(li.c.id, li.c.code, li.c.state, li.c.measure, li.c.owner, li.c.progress, li.c.done_on,
-                   li.c.evidence, li.c.reason, cf.c.case_no, ag.c.name.label("agency"))
+                   li.c.evidence, li.c.reason, li.c.deadline, cf.c.case_no, ag.c.name.label("agency"))
             .select_from(li.join(cf, cf.c.id == li.c.case_id).join(ag, ag.c.id == cf.c.agency_id)))}
         seen_sha = {sha for (sha,) in s.execute(select(m.LedgerImport.sha256))}
     if not items:
@@ -373,6 +374,10 @@ def import_ledgers(db: Database, paths: list[str | Path], today: date | None = N
                 continue
             if cell(COL_AGENCY) and _norm(cell(COL_AGENCY)) != _norm(item.agency):
                 bad(COL_AGENCY, f"执法机关“{cell(COL_AGENCY)}”与问题编号 {code} 登记的“{item.agency}”不符，请勿修改灰色各列")
+                continue
+            if cell(COL_DEADLINE) and parse_local_date(cell(COL_DEADLINE)) != date.fromisoformat(item.deadline):
+                bad(COL_DEADLINE, f"整改期限“{cell(COL_DEADLINE)}”与问题编号 {code} 登记的整改期限 {item.deadline} 不符：整改期限由司法局确定，"
+                                  "不能在报回的台账中修改，请勿修改灰色各列")
                 continue
             state = _norm(cell(COL_STATE))
             measure, owner, progress = cell(COL_MEASURE), cell(COL_OWNER), cell(COL_PROGRESS)

@@ -23,10 +23,10 @@ def attach_rounds(db: Database, data, previous: str | Path | None = None, thresh
                     p.note = ""
         data.selfcheck = summary
     if previous is not None:
-        data.previous = compare_with(data, previous, threshold)
+        data.previous = compare_with(data, previous, threshold, current=db)
 
 
-def compare_with(data, previous: str | Path, threshold: float = 5.0):
+def compare_with(data, previous: str | Path, threshold: float = 5.0, current: Database | None = None):
     from anjuan.db import ROLE_CAMPAIGN, database_role
     from anjuan.lead.reporting import load_bulletin
     from reports.rounds import year_on_year
@@ -34,9 +34,16 @@ def compare_with(data, previous: str | Path, threshold: float = 5.0):
     path = str(previous)
     if not Path(path).exists() and "://" not in path:
         raise AnjuanError(f"找不到上年度评查活动数据库 {path}")
+    if current is not None and path == current.target or (
+            current is not None and "://" not in path and "://" not in current.target
+            and Path(current.target).exists() and Path(path).resolve() == Path(current.target).resolve()):
+        raise AnjuanError(f"--previous 指定的 {path} 就是本评查活动数据库，请指定上年度的评查活动数据库")
     with _readable_copy(path) as prev:
         if database_role(prev) != ROLE_CAMPAIGN:
             raise AnjuanError(f"{path} 是评查人员的数据包，不是上年度评查活动数据库")
+        if current is not None and prev.meta("campaign_id") and prev.meta("campaign_id") == current.meta("campaign_id"):
+            raise AnjuanError(f"--previous 指定的 {path} 与本评查活动是同一个评查活动（可能是它的副本），"
+                              "请指定上年度的评查活动数据库")
         last = load_bulletin(prev, data.generated_on, data.deadline, data.public, threshold)
     if last.overall is None:
         raise AnjuanError(f"上年度评查活动 {path} 还没有最终评查结果，无法对比")

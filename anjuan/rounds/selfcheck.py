@@ -25,6 +25,7 @@ from reports.rounds import (
 from scoring import AnswerInput, score_case
 
 META_RATIO = "selfcheck_ratio"
+WRONG_AGENCY_ROWS_LISTED = 3  # more rows naming another agency are summarised in one line
 SHEET_PARAMS = '{"sheet": true}'  # the round that holds an agency's self-check sheets
 
 
@@ -70,12 +71,14 @@ def import_selfcheck_sheet(db: Database, agency: str, path: str | Path) -> Sheet
         cases = {no: _Case(cid, agency, no, kind or "") for cid, no, kind in s.execute(
             select(m.CaseFile.id, m.CaseFile.case_no, m.CaseFile.kind).where(m.CaseFile.agency_id == agency_id))}
     problems = []
+    wrong_agency = []  # (problem, agency named in the row): many usually means a wrong --agency
     per_case: OrderedDict[str, dict[str, AnswerInput]] = OrderedDict()
     for r in sheet.rows:
         c = r.cells
         n_before = len(problems)
         if c.get("agency") and c["agency"].replace(" ", "") != agency.replace(" ", ""):
-            problems.append(sheet.problem(r.row, "agency", f"执法机关“{c['agency']}”不是“{agency}”：自查结果表只能填本机关的案卷"))
+            wrong_agency.append((sheet.problem(r.row, "agency", f"执法机关“{c['agency']}”不是“{agency}”：自查结果表只能填本机关的案卷"),
+                                 c["agency"].strip()))
             continue
         case = cases.get(c["case_no"].replace(" ", ""))
         if case is None:
@@ -89,6 +92,14 @@ def import_selfcheck_sheet(db: Database, agency: str, path: str | Path) -> Sheet
             problems.append(sheet.problem(r.row, "item", f"案号 {case.case_no} 的条目“{answer.item_id}”重复填写"))
             continue
         given[answer.item_id] = AnswerInput(answer.item_id, answer.verdict, answer.deducted, answer.note, answer.page_ref)
+    if len(wrong_agency) > WRONG_AGENCY_ROWS_LISTED:
+        first = wrong_agency[0][0]
+        named = list(dict.fromkeys(a for _, a in wrong_agency))
+        names = "、".join(f"“{a}”" for a in named[:3]) + (f"等 {len(named)} 个执法机关" if len(named) > 3 else "")
+        rows = "、".join(str(p.row) for p, _ in wrong_agency[:WRONG_AGENCY_ROWS_LISTED])
+        raise InputError(f"{sheet.name}：{len(wrong_agency)} 行的执法机关（{first.letter}列）是{names}，不是 --agency 指定的“{agency}”"
+                         f"（如第{rows}行等）；请核对 --agency 是否写错，自查结果表只能填本机关的案卷。没有导入任何自查结果")
+    problems.extend(p for p, _ in wrong_agency)
     if problems:
         problems.sort(key=lambda p: (p.row, p.letter.rjust(3)))
         if len(problems) == 1:

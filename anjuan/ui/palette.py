@@ -15,7 +15,7 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets.option_list import Option
 
-from .screens.case_list import natural, searchable
+from .screens.case_list import Haystack, natural, search_terms
 
 if TYPE_CHECKING:
     from .app import AnjuanApp
@@ -77,20 +77,20 @@ class WorkbenchCommands(Provider):
             score = matcher.match(description)
             if score > 0:
                 yield Hit(score, matcher.highlight(description), run, text=description, help=f"快捷键 {keys}")
-        terms = searchable(query).split()
+        terms = search_terms(query)
         if not terms:
             return
         # The lead's 合议 queue: "合议 20244号" or just the 案号 finds a file waiting for 合议.
         conflicts = [e for e in self.workbench.queue_entries()
-                     if all(t in searchable(f"合议 {e.case_no}") for t in terms)][:MAX_CASE_HITS]
+                     if all(Haystack(f"合议 {e.case_no}").has(t) for t in terms)][:MAX_CASE_HITS]
         for n, entry in enumerate(conflicts):
             label = f"合议 {entry.case_no}　{entry.title}"
             yield Hit(0.95 - n / 10_000, escape(label), partial(self.workbench.open_conflict, entry.case_id),
                       text=label, help=f"{entry.agency}　{'；'.join(entry.reasons)}")
         matched = []
         for row in self.workbench.case_rows():
-            case_no = searchable(row.case_no)
-            if all(t in case_no for t in terms):
+            case_no = Haystack(row.case_no)
+            if all(case_no.has(t) for t in terms):
                 matched.append(row)
                 if len(matched) >= MAX_CASE_HITS:
                     break

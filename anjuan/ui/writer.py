@@ -8,7 +8,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
@@ -18,8 +18,20 @@ if TYPE_CHECKING:
 
 
 def clock() -> str:
-    """Wall-clock time shown next to 已保存 (tests replace it to keep snapshots stable)."""
-    return datetime.now().strftime("%H:%M:%S")
+    """Wall-clock time shown next to 已保存, in the bureau's time zone (anjuan.localtime: Asia/Shanghai
+    or ANJUAN_TZ), not the machine's; tests replace it to keep snapshots stable."""
+    from anjuan.errors import AnjuanError
+    from anjuan.localtime import zone
+
+    try:
+        tz = zone()
+    except AnjuanError:  # a bad ANJUAN_TZ is reported where dates are printed, not on every save
+        from zoneinfo import ZoneInfo
+
+        from anjuan.localtime import DEFAULT_TZ
+
+        tz = ZoneInfo(DEFAULT_TZ)
+    return datetime.now(UTC).astimezone(tz).strftime("%H:%M:%S")
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -330,3 +331,22 @@ def test_every_workbench_binding_has_an_id_a_description_and_a_tooltip():
             assert binding.id and binding.description and binding.tooltip, (cls.__name__, binding)
             checked += 1
     assert checked > 30
+
+
+async def test_search_matches_the_case_number_as_written_not_across_the_year(campaign_db):
+    """"44号" must not find 〔2024〕4号 (the year's last digit and the number are not "44"); bracket
+    variants and full-width digits still find the file."""
+    app = make_app(str(campaign_db), "王敏")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        everything = shown(app)
+        target = next(no for no in everything if re.search(r"〔2024〕\d号$", no))
+        digit = target[-2]
+        await pilot.press("slash", *f"4{digit}号")
+        assert shown(app) == [no for no in everything if f"4{digit}号" in no]
+        assert target not in shown(app)
+        ones = [no for no in everything if no.endswith(f"〔2024〕{digit}号")]
+        for typed in (f"〔2024〕{digit}号", f"(2024){digit}号", f"（２０２４）{chr(ord(digit) + 0xFEE0)}号", f"2024{digit}号"):
+            await pilot.press("escape")
+            await pilot.press("slash", *typed)
+            assert shown(app) == ones, typed

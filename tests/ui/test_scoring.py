@@ -287,6 +287,7 @@ async def test_submit_then_read_only_then_reopen_with_reason(campaign_db):
             await pilot.press("u", "space")
         await settle(pilot)
         assert not screen.result.unanswered
+        assert "可提交" in text_of(screen.query_one("#score"))
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, ConfirmDialog)
         summary = "\n".join(app.screen.lines)
@@ -296,6 +297,8 @@ async def test_submit_then_read_only_then_reopen_with_reason(campaign_db):
         answers, status = stored(campaign_db, rid)
         assert status == "submitted"
         assert "已提交（只读）" in text_of(screen.query_one("#saved"))
+        panel = text_of(screen.query_one("#score"))  # the side panel agrees with the status bar
+        assert "本卷已提交" in panel and "可提交" not in panel
         # Answer keys change nothing now and say why.
         before = dict(answers)
         for key in ("space", "1", "n", "x", "d", "e"):
@@ -313,6 +316,7 @@ async def test_submit_then_read_only_then_reopen_with_reason(campaign_db):
         await pilot.press(*"ZT-07 wrong", "enter")
         await settle(pilot)
         assert stored(campaign_db, rid)[1] == "reopened"
+        assert "可提交" in text_of(screen.query_one("#score")) and "本卷已提交" not in text_of(screen.query_one("#score"))
         log = actions(campaign_db, rid)
         assert log[-2][0] == "submit" and log[-1] == ("reopen", None, "ZT-07 wrong")
         # Editable again.

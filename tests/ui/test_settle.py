@@ -94,6 +94,9 @@ async def test_settle_takes_a_b_and_own_answers_and_saves_the_final_review(lead_
         assert screen.grid.current_key == "ZT-02"
         assert cell(screen, "ZT-02", 0) == "分歧" and cell(screen, "ZT-02", 5) == "待定"
         assert cell(screen, "ZT-01", 5) == "一致"
+        # Undecided items are not counted as full marks: no score until every item is decided.
+        result = str(screen.query_one("#side-result").render())
+        assert "合议结果 —" in result and "待定 3 项" in result and "100" not in result and "优秀" not in result
         compare_b = str(screen.query_one("#compare-b").render())
         assert "否决" in compare_b and "第2页" in compare_b
         # Items that do not apply to a 行政处罚 file are not listed.
@@ -107,6 +110,7 @@ async def test_settle_takes_a_b_and_own_answers_and_saves_the_final_review(lead_
         # ZT-02: A (王敏, 符合) with `a`; the cursor moves on to ZT-07.
         await pilot.press("a")
         assert cell(screen, "ZT-02", 5) == "采纳A" and screen.grid.current_key == "ZT-07"
+        assert "待定 2 项" in str(screen.query_one("#side-result").render())
         # ZT-07: B (陈立新, 符合) with `2`.
         await pilot.press("2")
         assert cell(screen, "ZT-07", 5) == "采纳B" and screen.grid.current_key == "ZT-08"

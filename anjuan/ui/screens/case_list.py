@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -32,13 +33,52 @@ SORT_KEYS = tuple(c.key for c in COLUMNS)
 TITLES = {c.key: c.title for c in COLUMNS}
 
 
-BRACKETS = str.maketrans("", "", "〔〕[]()（）【】{}")
+OPENING, CLOSING = "〔[(【{<〈", "〕])】}>〉"
+BRACKETS = str.maketrans({**{c: "〔" for c in OPENING}, **{c: "〕" for c in CLOSING}})
 
 
 def searchable(text: str) -> str:
-    """Text as the search box compares it: brackets dropped, so 测交罚20244号 or 测交罚(2024)4号
-    finds 测交罚〔2024〕4号 (〔〕 are awkward to type)."""
-    return text.translate(BRACKETS).casefold()
+    """Text as the search box compares it: full/half width folded (NFKC), case folded, and every
+    bracket variant written as 〔 or 〕, so (2024) and ［2024］ find 〔2024〕."""
+    return unicodedata.normalize("NFKC", text).casefold().translate(BRACKETS)
+
+
+class Haystack:
+    """Text to search, matched as written: a term with brackets must match them; a term without
+    brackets may leave them out (测交罚20244号 finds 测交罚〔2024〕4号, as 〔〕 are awkward to type)
+    but may not start inside a bracketed part and run out of it, so 41号 does not find 〔2024〕1号."""
+
+    __slots__ = ("group", "plain", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = searchable(text)
+        plain: list[str] = []
+        group: list[int] = []  # per plain character: where its bracketed part starts, or -1 outside one
+        start = -1
+        for ch in self.text:
+            if ch == "〔":
+                start = len(plain)
+            elif ch == "〕":
+                start = -1
+            else:
+                plain.append(ch)
+                group.append(start)
+        self.plain, self.group = "".join(plain), group
+
+    def has(self, term: str) -> bool:
+        if "〔" in term or "〕" in term:
+            return term in self.text
+        at = self.plain.find(term)
+        while at >= 0:
+            g, end = self.group[at], at + len(term) - 1
+            if g < 0 or g == at or self.group[end] == g:
+                return True
+            at = self.plain.find(term, at + 1)
+        return False
+
+
+def search_terms(query: str) -> list[str]:
+    return searchable(query).split()
 
 
 def natural(text: str) -> tuple:
@@ -92,7 +132,7 @@ class CaseListScreen(WorkbenchScreen[None]):
         self.sort_reverse = False
         self._sorted: list[CaseRow] = []
         self.searching = False
-        self._haystack: dict[str, str] | None = None
+        self._haystack: dict[str, Haystack] | None = None
         """Per file, the text the search box looks in (built on the first search)."""
 
     def compose(self) -> ComposeResult:
@@ -165,15 +205,15 @@ class CaseListScreen(WorkbenchScreen[None]):
         table = self.query_one(CaseTable)
         if keep is None and table.current is not None:
             keep = table.current.case_id
-        terms = searchable(self.search_text).split()
+        terms = search_terms(self.search_text)
         if terms and self._haystack is None:
-            self._haystack = {r.case_id: searchable(f"{r.case_no}\n{r.title}\n{r.party}") for r in self.rows}
+            self._haystack = {r.case_id: Haystack(f"{r.case_no}\n{r.title}\n{r.party}") for r in self.rows}
         hay = self._haystack or {}
         view = [
             r for r in self._sorted
             if (self.status_filter is None or r.status == self.status_filter)
             and (self.agency_filter is None or r.agency == self.agency_filter)
-            and all(t in hay[r.case_id] for t in terms)
+            and all(hay[r.case_id].has(t) for t in terms)
         ]
         table.sort_key, table.sort_reverse = self.sort_key, self.sort_reverse
         table.show_rows(view, keep)

@@ -165,7 +165,7 @@ class ScoringScreen(WorkbenchScreen[CaseRow]):
         self.result = score_case(std, self.detail.kind or None, [a.as_input() for a in self.answers.values()])
         lost = {c.id: c.lost for c in self.result.categories}
         self.checklist.show_answers(self.answers, lost)
-        self.query_one(ScorePanel).show(self.result, std)
+        self.query_one(ScorePanel).show(self.result, std, submitted=self.status == SUBMITTED_STATUS)
         self.show_item(moved=False)
         self.show_status()
 

@@ -174,10 +174,10 @@ class SettleScreen(WorkbenchScreen[bool]):
     def show_result(self) -> None:
         r = self.result
         left = len(self.open_items)
-        # Open items count as full marks until decided (score_case treats them as unanswered),
-        # so the result is provisional (暂计) while any are left.
+        # score_case counts undecided items as full marks, so any score shown before every item is
+        # decided would be too high (100 分 优秀 between a 95 and a 96): show none until then.
         if left:
-            text = f"合议结果（暂计）[b]{points(r.score)}[/b]分 [b]{esc(r.grade)}[/b] [$error]待定 {left} 项[/]"
+            text = f"合议结果 [b]—[/b] [$error]待定 {left} 项[/]，全部定下后计分"
         else:
             text = f"合议结果 [b]{points(r.score)}[/b]分 [b]{esc(r.grade)}[/b] [$success]Ctrl+S 完成合议[/]"
         self.query_one("#side-result", Static).update(text)

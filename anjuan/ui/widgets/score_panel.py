@@ -14,7 +14,7 @@ from .cells import fit, points
 class ScorePanel(Static):
     """Shows a CaseScore; the screen recomputes it in memory after every answer."""
 
-    def show(self, result: CaseScore, standard: Standard) -> None:
+    def show(self, result: CaseScore, standard: Standard, submitted: bool = False) -> None:
         self.set_class(result.vetoed, "-vetoed")
         self.set_class(not result.unanswered, "-complete")
         grade_style = "$error" if result.vetoed or result.grade == standard.fail_band.name else (
@@ -26,6 +26,8 @@ class ScorePanel(Static):
             lines = [f"得分 [b]{points(result.score)}[/b]　等级 [b {grade_style}]{escape(result.grade)}[/]{provisional}"]
         if result.unanswered:
             lines.append(f"[$warning]未评 {len(result.unanswered)} 项[/]（共 {result.applicable} 项）")
+        elif submitted:
+            lines.append(f"[$success]全部 {result.applicable} 项已评，本卷已提交[/]（只读）")
         else:
             lines.append(f"[$success]全部 {result.applicable} 项已评[/]，可提交")
         if result.vetoed:
