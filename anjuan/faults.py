@@ -105,3 +105,14 @@ def no_leftovers(*paths: str | os.PathLike) -> Iterator[None]:
             except OSError:
                 pass
         raise
+
+
+def refuse_filled_folder(outdir, suffixes: tuple[str, ...], force: bool) -> None:
+    """Documents are never written over earlier ones (perhaps edited by hand) without --force."""
+    from pathlib import Path
+
+    from .errors import AnjuanError
+
+    out = Path(outdir)
+    if not force and out.is_dir() and any(p.suffix in suffixes and not p.name.startswith(".") for p in out.iterdir()):
+        raise AnjuanError(f"输出目录 {out} 中已有文件：请换一个目录，或加 --force 覆盖")

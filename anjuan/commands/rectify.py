@@ -64,10 +64,10 @@ def ledger_export(campaign_db, outdir, deadline, agencies, formats, no_selfcheck
     due = parse_day(deadline, "整改期限")
     from pathlib import Path
 
+    from ..faults import refuse_filled_folder
+
     out_path = Path(outdir)
-    if out_path.is_dir() and not force and any(
-            p.suffix in (".docx", ".xlsx") and not p.name.startswith(".") for p in out_path.iterdir()):
-        raise AnjuanError(f"输出目录 {out_path} 中已有文件：请换一个目录，或加 --force 覆盖")
+    refuse_filled_folder(out_path, (".docx", ".xlsx"), force)
     db = _campaign(campaign_db)
     try:
         today = local_today()

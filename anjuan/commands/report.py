@@ -257,10 +257,10 @@ def write_notice_files(campaign_db, outdir, deliver_by=None, place="", contact="
     due = parse_day(deliver_by, "报送期限")
     if due is not None and due < issued_on and not force:
         raise AnjuanError(f"报送期限 {due.isoformat()} 早于成文日期 {issued_on.isoformat()}")
+    from ..faults import refuse_filled_folder
+
     out = Path(outdir)
-    if out.is_dir() and any(p.suffix in (".docx", ".xlsx") and not p.name.startswith(".") for p in out.iterdir()) \
-            and not force:
-        raise AnjuanError(f"输出目录 {out} 中已有文件：请换一个目录，或加 --force 覆盖")
+    refuse_filled_folder(out, (".docx", ".xlsx"), force)
     db = open_database(campaign_db)
     try:
         data = load_notice(db, issued_on, due, place.strip(), contact.strip(), doc_no.strip(), agencies or None)
@@ -303,11 +303,11 @@ def forms(campaign_db, outdir, reviewers, force):
 
     from ..db import open_database
     from ..errors import AnjuanError
+    from ..faults import refuse_filled_folder
     from ..lead.papers import load_forms
 
     out = Path(outdir)
-    if out.is_dir() and any(p.suffix == ".docx" and not p.name.startswith(".") for p in out.iterdir()) and not force:
-        raise AnjuanError(f"输出目录 {out} 中已有文件：请换一个目录，或加 --force 覆盖")
+    refuse_filled_folder(out, (".docx",), force)
     db = open_database(campaign_db)
     try:
         books = load_forms(db, list(reviewers) or None)

@@ -131,20 +131,6 @@ def pg_import(server, csv_path: Path) -> float:
         server.drop_database(name)
 
 
-def start_pg():
-    import os
-
-    from tests.pgserver import NoServer, start_server
-
-    try:
-        return start_server(shared_buffers="512MB")  # a campaign server's memory, not a test's
-    except NoServer as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            raise SystemExit(f"PostgreSQL 服务器无法启动：{exc}") from None
-        print(f"PostgreSQL: skipped ({exc})")
-        return None
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=100_000)
@@ -152,7 +138,9 @@ def main() -> int:
     ap.add_argument("--profile", action="store_true", help="print a cProfile of one anjuan import")
     ap.add_argument("--no-postgres", action="store_true", help="do not measure the import into PostgreSQL")
     args = ap.parse_args()
-    server = None if args.no_postgres else start_pg()
+    from tests.pgserver import start_bench_server
+
+    server = None if args.no_postgres else start_bench_server()
     pg_times: list[float] = []
 
     with tempfile.TemporaryDirectory(prefix="anjuan-bench-") as tmp:

@@ -161,20 +161,6 @@ def pg_merge(server, campaign: Path, packages: list[Path]) -> tuple[float, dict[
         server.drop_database(name)
 
 
-def start_pg():
-    import os
-
-    from tests.pgserver import NoServer, start_server
-
-    try:
-        return start_server(shared_buffers="512MB")  # a campaign server's memory, not a test's
-    except NoServer as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            raise SystemExit(f"PostgreSQL 服务器无法启动：{exc}") from None
-        print(f"PostgreSQL：跳过（{exc}）")
-        return None
-
-
 def counts(path: Path) -> dict[str, int]:
     con = sqlite3.connect(path)
     try:
@@ -194,7 +180,9 @@ def main() -> int:
     ap.add_argument("--no-postgres", action="store_true", help="do not measure the merge into PostgreSQL")
     ap.add_argument("--pg-limit", type=float, default=2.0, help="PostgreSQL merge ÷ SQLite merge at most this")
     args = ap.parse_args()
-    server = None if args.no_postgres else start_pg()
+    from tests.pgserver import start_bench_server
+
+    server = None if args.no_postgres else start_bench_server()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench_merge_"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
