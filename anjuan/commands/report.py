@@ -245,10 +245,8 @@ def write_notice_files(campaign_db, outdir, deliver_by=None, place="", contact="
                        agencies=None, force=False) -> None:
     from pathlib import Path
 
-    from reports.errors import ReportError
     from reports.papers import write_notices
 
-    from ..db import open_database
     from ..errors import AnjuanError
     from ..lead.papers import load_notice
     from ..localtime import today
@@ -261,17 +259,9 @@ def write_notice_files(campaign_db, outdir, deliver_by=None, place="", contact="
 
     out = Path(outdir)
     refuse_filled_folder(out, (".docx", ".xlsx"), force)
-    db = open_database(campaign_db)
-    try:
-        data = load_notice(db, issued_on, due, place.strip(), contact.strip(), doc_no.strip(), agencies or None)
-    finally:
-        db.close()
-    try:
-        written = write_notices(data, out)
-    except ReportError as exc:
-        raise AnjuanError(str(exc)) from None
-    except OSError as exc:
-        raise AnjuanError(f"写入 {exc.filename or out} 失败：{exc.strerror or exc}") from None
+    data, written = _read_then_write(
+        campaign_db, out, write_notices,
+        lambda db: load_notice(db, issued_on, due, place.strip(), contact.strip(), doc_no.strip(), agencies or None))
     total = sum(len(a.files) for a in data.agencies)
     console().print(f"已出具调卷通知 {len(data.agencies)} 份（共 {total} 卷），保存在 {out}；"
                     f"报送期限 {w_date(data.deliver_by)}。共 {len(written)} 个文件。")
@@ -298,25 +288,33 @@ def forms(campaign_db, outdir, reviewers, force):
     """
     from pathlib import Path
 
-    from reports.errors import ReportError
     from reports.papers import write_forms
 
-    from ..db import open_database
-    from ..errors import AnjuanError
     from ..faults import refuse_filled_folder
     from ..lead.papers import load_forms
 
     out = Path(outdir)
     refuse_filled_folder(out, (".docx",), force)
-    db = open_database(campaign_db)
+    books, written = _read_then_write(campaign_db, out, write_forms, lambda db: load_forms(db, list(reviewers) or None))
+    console().print(f"已出具案卷评查表 {len(written)} 份（{sum(len(b.files) for b in books)} 卷），保存在 {out}。")
+
+
+def _read_then_write(campaign_db, out, write, load):
+    """Read what a document needs (read-only: works on read-only media, never waits for a merge),
+    then write it; returns (data, files written). Write failures become one Chinese line."""
+    from reports.errors import ReportError
+
+    from ..db import open_database
+    from ..errors import AnjuanError
+
+    db = open_database(campaign_db, read_only=True)
     try:
-        books = load_forms(db, list(reviewers) or None)
+        data = load(db)
     finally:
         db.close()
     try:
-        written = write_forms(books, out)
+        return data, write(data, out)
     except ReportError as exc:
         raise AnjuanError(str(exc)) from None
     except OSError as exc:
         raise AnjuanError(f"写入 {exc.filename or out} 失败：{exc.strerror or exc}") from None
-    console().print(f"已出具案卷评查表 {len(written)} 份（{sum(len(b.files) for b in books)} 卷），保存在 {out}。")
