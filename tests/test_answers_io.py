@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
 import pytest
+from anjuan_cli import run_anjuan
 from sqlalchemy import func, insert, select
 
 from anjuan import models as m
@@ -504,10 +503,7 @@ def test_reopened_review_can_be_reimported(db, tmp_path):
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONUTF8="1", NO_COLOR="1")
-    env.pop("ANJUAN_DEBUG", None)
-    return subprocess.run([sys.executable, "-m", "anjuan", *args], capture_output=True, text=True,
-                          encoding="utf-8", env=env, timeout=120)
+    return run_anjuan(*args, env={"NO_COLOR": "1", "ANJUAN_DEBUG": None}, timeout=120)
 
 
 def test_cli_export_import_submit(camp, tmp_path):

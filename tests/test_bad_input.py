@@ -10,11 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import xlsxwriter
+from anjuan_cli import run_anjuan
 from sqlalchemy import func, select
 
 from anjuan import models as m
@@ -60,7 +60,7 @@ def refused(db, path: Path) -> InputError:
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "anjuan", *args], capture_output=True, text=True)
+    return run_anjuan(*args)
 
 
 def assert_one_line_refusal(proc: subprocess.CompletedProcess, *needles: str) -> None:

@@ -4,13 +4,12 @@ masking in the documents, the Word template, the 调卷通知 and the 案卷评�
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import zipfile
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from anjuan_cli import run_anjuan
 from test_reports import MARKET, STANDARD, TODAY, _pure_inputs, bulletin_of, make_campaign
 
 from reports import wording as w
@@ -25,7 +24,7 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "anjuan", *map(str, args)], capture_output=True, text=True, cwd=cwd)
+    return run_anjuan(*args, cwd=cwd)
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 import pytest
+from anjuan_cli import run_anjuan
 from click.testing import CliRunner
 
 import anjuan.commands  # noqa: F401  (registers the commands)
@@ -30,7 +31,7 @@ def test_every_command_has_chinese_help(path, cmd):
 
 
 def run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "anjuan", *args], capture_output=True, text=True, cwd=cwd)
+    return run_anjuan(*args, cwd=cwd)
 
 
 def test_help_does_not_import_heavy_modules():

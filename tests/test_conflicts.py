@@ -19,12 +19,10 @@ Agreement by hand over 5 files × 8 items = 40 verdict pairs, 3 of them differen
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from anjuan_cli import run_anjuan
 from sqlalchemy import select
 
 from anjuan import models as m
@@ -224,8 +222,7 @@ def test_agreement_summary_without_double_reviews(tmp_path):
 
 
 def run(*args, cwd: Path):
-    return subprocess.run([sys.executable, "-m", "anjuan", *args], capture_output=True, text=True, cwd=cwd,
-                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    return run_anjuan(*args, cwd=cwd)
 
 
 def test_cli_conflicts_and_status(template, tmp_path, targets):

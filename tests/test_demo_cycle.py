@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
+from anjuan_cli import run_anjuan
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "anjuan", *map(str, args)], capture_output=True, text=True)
+    return run_anjuan(*args)
 
 
 @pytest.fixture(scope="module")

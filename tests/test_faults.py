@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from anjuan_cli import run_anjuan
 from sqlalchemy import event
 
 import anjuan.sqlite as anjuan_sqlite
@@ -29,8 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args: str, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "anjuan", *args], capture_output=True, text=True, cwd=cwd,
-                          env=dict(os.environ, **(env or {})))
+    return run_anjuan(*args, cwd=cwd, env=env)
 
 
 def one_line_error(proc: subprocess.CompletedProcess | tuple[int, str], *needles: str) -> str:

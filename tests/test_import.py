@@ -9,11 +9,11 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from anjuan_cli import run_anjuan
 from click.testing import CliRunner
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
@@ -68,7 +68,7 @@ def write_csv(path: Path, lines: list[list[str]], encoding: str = "utf-8") -> Pa
 
 def cli_run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     # The interpreter running the tests, never a fixed path or a `python` found on PATH.
-    return subprocess.run([sys.executable, "-m", "anjuan", *args], capture_output=True, text=True, cwd=cwd)
+    return run_anjuan(*args, cwd=cwd)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
 import pytest
+from anjuan_cli import run_anjuan
 
 from tests.test_answers_io import (  # noqa: F401  (fixtures)
     camp,
@@ -26,7 +26,7 @@ from tests.test_bad_input import HEADER, case_count, catalog_rows, csv_bytes
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "anjuan", *args], capture_output=True, text=True, cwd=cwd)
+    return run_anjuan(*args, cwd=cwd)
 
 
 def assert_refused(proc: subprocess.CompletedProcess, *needles: str) -> str:

@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from anjuan_cli import run_anjuan
 
 from anjuan.db import open_database
 from anjuan.lead.merge import MergeRefused, merge
@@ -299,16 +300,9 @@ def test_migrated_campaign_gets_its_history_chained(tmp_path):
 
 
 def test_verify_command_lists_what_is_wrong_row_by_row(world):
-    import subprocess
-    import sys
-
-    root = Path(__file__).resolve().parents[1]
 
     def verify(path: Path):
-        import os
-
-        return subprocess.run([sys.executable, "-m", "anjuan", "verify", str(path)], capture_output=True, text=True,
-                              env=dict(os.environ, PYTHONPATH=str(root)))
+        return run_anjuan("verify", path)
 
     r = verify(world / "a.db")
     assert r.returncode == 0 and "检查通过" in r.stdout, r.stdout + r.stderr

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from anjuan_cli import run_anjuan
 from sqlalchemy import delete, select
 
 from anjuan import models as m
@@ -441,8 +442,7 @@ def test_merge_killed_mid_transaction_leaves_campaign_unchanged(world):
 # ---- CLI --------------------------------------------------------------------------------------------
 
 def run(*args, cwd: Path):
-    return subprocess.run([sys.executable, "-m", "anjuan", *args], capture_output=True, text=True, cwd=cwd,
-                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    return run_anjuan(*args, cwd=cwd)
 
 
 def test_cli_merge_json_and_exit_codes(world, tmp_path):

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from anjuan_cli import run_anjuan
 from sqlalchemy import text
 
 from anjuan import models as m
@@ -28,7 +29,7 @@ from tests.conftest import add_catalog, simple_catalog
 
 
 def run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "anjuan", *args], capture_output=True, text=True, cwd=cwd)
+    return run_anjuan(*args, cwd=cwd)
 
 
 def test_full_flow(new_target):

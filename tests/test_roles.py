@@ -4,7 +4,6 @@ own work and can change nothing else, table by table; lead-only commands refuse 
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import threading
 import uuid
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from anjuan_cli import run_anjuan
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
@@ -306,7 +306,7 @@ def test_reviewer_cannot_act_as_someone_else_or_run_lead_commands(camp, tmp_path
 
 def test_lead_login_runs_lead_commands_but_not_schema_changes(camp, tmp_path):
     lead = camp["urls"][LEAD]
-    r = subprocess.run([sys.executable, "-m", "anjuan", "status", lead, "--json"], capture_output=True, text=True)
+    r = run_anjuan("status", lead, "--json")
     assert r.returncode == 0 and "own_data_of" not in json.loads(r.stdout), r.stderr
     u = make_url(lead)
     with psycopg.connect(dbname=u.database, user=u.username, **u.query) as con:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
+from anjuan_cli import run_anjuan
 from sqlalchemy import select
 
 from anjuan import models as m
@@ -36,7 +35,7 @@ AFTER = date(2025, 4, 10)
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "anjuan", *map(str, args)], capture_output=True, text=True)
+    return run_anjuan(*args)
 
 
 def write_selfcheck_sheet(path: Path) -> Path:

@@ -4,11 +4,10 @@ comparison (--previous) and the 整改情况通报, on the hand-computed campaig
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import date
 
 import pytest
+from anjuan_cli import run_anjuan
 
 from anjuan.db import open_database
 from anjuan.rectify.ledger import create_ledger, import_ledgers
@@ -29,7 +28,7 @@ def returned(cycle, tmp_path):
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "anjuan", *map(str, args)], capture_output=True, text=True)
+    return run_anjuan(*args)
 
 
 def test_status_shows_self_check_and_ledger_figures(returned):

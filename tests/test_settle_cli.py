@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from anjuan_cli import run_anjuan
 from sqlalchemy import select
 
 from anjuan import models as m
@@ -33,8 +31,7 @@ FIRST, SECOND = "交通罚〔2024〕1号", "交通罚〔2024〕2号"
 
 
 def run(*args, cwd: Path):
-    return subprocess.run([sys.executable, "-m", "anjuan", *args], capture_output=True, text=True, cwd=cwd,
-                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    return run_anjuan(*args, cwd=cwd)
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from anjuan_cli import run_anjuan
 from click.testing import CliRunner
 
 import anjuan.commands  # noqa: F401  (registers the commands)
@@ -297,7 +298,8 @@ def test_problem_str_without_location():
 # --- CLI ------------------------------------------------------------------------------------
 
 
-def run_anjuan(*args: str) -> subprocess.CompletedProcess:
+def run_entry_point(*args: str) -> subprocess.CompletedProcess:
+    # The installed `anjuan` script next to sys.executable, in a fresh process.
     # A wide terminal so rich does not wrap the problem lines.
     env = {**os.environ, "COLUMNS": "300", "NO_COLOR": "1"}
     env.pop("ANJUAN_DEBUG", None)
@@ -307,7 +309,7 @@ def run_anjuan(*args: str) -> subprocess.CompletedProcess:
 @pytest.mark.skipif(not ANJUAN.exists(), reason="anjuan script not installed next to python")
 def test_cli_check_bad_total_exit_1_names_category_sums_and_difference():
     path = DATA / "bad_total.toml"
-    r = run_anjuan("standard", "check", str(path))
+    r = run_entry_point("standard", "check", str(path))
     assert r.returncode == 1
     assert r.stdout == ""
     assert r.stderr.splitlines() == [
@@ -320,7 +322,7 @@ def test_cli_check_bad_total_exit_1_names_category_sums_and_difference():
 @pytest.mark.skipif(not ANJUAN.exists(), reason="anjuan script not installed next to python")
 def test_cli_check_several_errors_lists_each_one():
     path = DATA / "bad_several.toml"
-    r = run_anjuan("standard", "check", str(path))
+    r = run_entry_point("standard", "check", str(path))
     assert r.returncode == 1
     lines = r.stderr.splitlines()
     assert lines[0] == f"错误：评查标准 {path} 有 6 处错误："
@@ -343,14 +345,14 @@ def test_cli_check_several_errors_lists_each_one():
 ])
 def test_cli_check_each_bad_file(name, first_problem):
     path = DATA / name
-    r = run_anjuan("standard", "check", str(path))
+    r = run_entry_point("standard", "check", str(path))
     assert r.returncode == 1
     assert r.stderr.splitlines() == [f"错误：评查标准 {path} 有 1 处错误：", first_problem]
 
 
 @pytest.mark.skipif(not ANJUAN.exists(), reason="anjuan script not installed next to python")
 def test_cli_check_valid_file_exit_0():
-    r = run_anjuan("standard", "check", str(SMALL))
+    r = run_entry_point("standard", "check", str(SMALL))
     assert r.returncode == 0, r.stderr
     sha = sha256_text(small_text())
     assert r.stdout.strip() == f"校验通过：测试用小标准（1.0），3 个类别，9 个条目，校验码 {sha[:12]}"
@@ -358,7 +360,7 @@ def test_cli_check_valid_file_exit_0():
 
 @pytest.mark.skipif(not ANJUAN.exists(), reason="anjuan script not installed next to python")
 def test_cli_check_missing_file():
-    r = run_anjuan("standard", "check", str(DATA / "no_such_standard.toml"))
+    r = run_entry_point("standard", "check", str(DATA / "no_such_standard.toml"))
     assert r.returncode == 1
     assert r.stderr.strip() == f"错误：找不到评查标准文件 {DATA / 'no_such_standard.toml'}（内置标准可直接写名称：default、default@1、naiman、naiman@1）"
 
@@ -453,7 +455,7 @@ def test_schema_2_veto_needs_its_wording():
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "anjuan", *args], capture_output=True, text=True)
+    return run_anjuan(*args)
 
 
 def test_cli_show_kind_prints_that_kinds_checklist_and_total():

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import textual._wait
 from sqlalchemy import insert, select
 from textual.widgets import Input
 
@@ -24,6 +25,14 @@ from anjuan.review.reviewing import (
     submit_review,
 )
 from scoring import DEDUCT, PASS
+
+# Pilot waits for the app to go idle by sleeping in steps of 20 ms (textual._wait) before and after
+# every key press. The tests never rely on those sleeps — settle() below waits for the workers and
+# the writer explicitly, and Pilot still waits for every queued message to be processed — so they
+# take steps of 4 ms with the same idle test (CPU time under 5% of the step).
+if hasattr(textual._wait, "SLEEP_GRANULARITY") and hasattr(textual._wait, "SLEEP_IDLE"):
+    textual._wait.SLEEP_GRANULARITY = 0.004
+    textual._wait.SLEEP_IDLE = 0.0002
 
 CAMPAIGN = "2024年度行政执法案卷评查（测试）"
 AGENCIES = (

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pytest
+from anjuan_cli import run_anjuan
 
 from anjuan.db import open_database
 from anjuan.errors import AnjuanError
@@ -221,8 +220,7 @@ def test_unknown_reviewer_is_an_error_from_the_service(campaign_db):
 
 
 def test_cli_prints_the_services_error(campaign_db):
-    done = subprocess.run([sys.executable, "-m", "anjuan", "review", str(campaign_db), "--reviewer", "张三"],
-                          capture_output=True, text=True, timeout=60)
+    done = run_anjuan("review", campaign_db, "--reviewer", "张三", timeout=60)
     assert done.returncode == 1
     assert "没有名为“张三”的评查人员" in done.stderr and "王敏" in done.stderr
 
