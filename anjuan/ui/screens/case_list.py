@@ -9,7 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from anjuan.review.reviewing import (
     CaseRow,
@@ -24,6 +24,7 @@ from ...errors import AnjuanError
 from ..dialogs import ChoiceDialog
 from ..session import ReviewSession
 from ..widgets.case_table import COLUMNS, CaseTable
+from ..widgets.footer import CompactFooter
 from .base import WorkbenchScreen
 from .scoring import ScoringScreen
 
@@ -141,7 +142,7 @@ class CaseListScreen(WorkbenchScreen[None]):
         yield Static("", id="filters")
         yield CaseTable(id="cases")
         yield Input(placeholder="搜索案号、案件名称、当事人（Enter 确定，Esc 取消）", id="search")
-        yield Footer(compact=True)
+        yield CompactFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "案卷列表"

@@ -14,7 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from anjuan.lead.conflicts import SideBySide, agreement_summary, item_differences
@@ -39,6 +39,7 @@ from anjuan.review.reviewing import CaseDetail, case_detail
 
 from ..session import ReviewSession
 from ..widgets.cells import points
+from ..widgets.footer import CompactFooter
 from ..widgets.grid_list import Bar, Col, GridList, Styled
 from .base import WorkbenchScreen
 from .settle import STALE, SettleScreen
@@ -231,7 +232,7 @@ class DashboardScreen(WorkbenchScreen[None]):
                                 Col("抽查等次", most=6), Col("复查得分", align="right"), Col("复查等次", most=6),
                                 Col("已整改", align="right"), Col("仍存在", align="right"), Col("新发现", align="right"),
                                 Col("", flex=1)], id="recheck")
-        yield Footer(compact=True)
+        yield CompactFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "组长总览"

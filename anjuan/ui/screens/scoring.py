@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape as esc
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from anjuan.review.reviewing import (
     STATUS_LABELS,
@@ -43,6 +43,7 @@ from ..dialogs import (
 from ..session import ReviewSession
 from ..widgets.cells import points
 from ..widgets.checklist import Checklist
+from ..widgets.footer import CompactFooter
 from ..widgets.item_detail import ItemDetail
 from ..widgets.score_panel import ScorePanel
 from ..writer import Write
@@ -130,7 +131,7 @@ class ScoringScreen(WorkbenchScreen[CaseRow]):
         with Horizontal(id="status-bar"):
             yield Static("", id="position")
             yield Static("", id="saved")
-        yield Footer(compact=True, show_command_palette=False)
+        yield CompactFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.sub_title = f"评查 {self.detail.case_no}"

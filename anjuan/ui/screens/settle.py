@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape as esc
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from anjuan.lead.conflicts import (
     SOURCE_A,
@@ -35,6 +35,7 @@ from ..dialogs import ChoiceDialog, ConfirmDialog, FreeDeductionDialog, NoteDial
 from ..session import ReviewSession
 from ..widgets.cells import points
 from ..widgets.checklist import mark
+from ..widgets.footer import CompactFooter
 from ..widgets.grid_list import Col, GridList, Styled
 from ..writer import Write
 from .base import WorkbenchScreen
@@ -114,7 +115,7 @@ class SettleScreen(WorkbenchScreen[bool]):
             yield Static(id="compare-b", classes="compare")
             yield Static(id="compare-result", classes="compare")
         yield Static(id="position")
-        yield Footer(compact=True, show_command_palette=False)
+        yield CompactFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.sub_title = f"合议 {self.side.case_no}"
