@@ -21,6 +21,7 @@ from anjuan import models as m
 from anjuan.campaign import campaign_info
 from anjuan.db import open_database
 from anjuan.review.reviewing import StoredAnswer, open_review, save_answer, submit_review
+from tests.built import copy_of
 from tests.merge_fixtures import build_campaign
 
 MARKET, TRANSPORT = "县市场监督管理局", "县交通运输局"
@@ -69,7 +70,15 @@ def score_in(path, plan: dict[str, dict[str, object]], reviewer: str | None = No
         db.close()
 
 
-def spot_campaign(folder: Path) -> Path:
+def spot_campaign(folder: Path, own: bool = False) -> Path:
+    """folder/c.db: the spot-check campaign of SPOT_PLAN, built once per test process and copied —
+    or, with `own`, built anew: a campaign of its own (its own campaign id)."""
+    if own:
+        _build_spot(folder)
+        return folder / "c.db"
+    return copy_of("spot", _build_spot, folder) / "c.db"
+
+
+def _build_spot(folder: Path) -> None:
     path = build_campaign(folder, double=0.0, agencies={MARKET: 3, TRANSPORT: 2})
     score_in(path, SPOT_PLAN)
-    return path

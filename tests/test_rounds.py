@@ -28,6 +28,7 @@ from anjuan.rectify.ledger import (
 from anjuan.rounds.recheck import new_recheck, recheck_comparison, select_recheck
 from anjuan.rounds.rounddb import import_round_database, new_round_database
 from anjuan.rounds.selfcheck import import_selfcheck_sheet, selfcheck_summary
+from tests.built import copy_of
 from tests.rounds_fixtures import M1, M2, M3, MARKET, T1, T2, TRANSPORT, score_in, spot_campaign
 
 DEADLINE = date(2025, 3, 31)
@@ -73,7 +74,12 @@ def cycle(tmp_path):
 
 
 def make_cycle(tmp_path: Path) -> Path:
-    """The spot campaign with 市场监管局's self-check sheet and 交通局's self-check database imported."""
+    """The spot campaign with 市场监管局's self-check sheet and 交通局's self-check database imported
+    (built once per test process, then copied)."""
+    return copy_of("cycle", _build_cycle, tmp_path) / "c.db"
+
+
+def _build_cycle(tmp_path: Path) -> None:
     campaign = spot_campaign(tmp_path)
     db = open_database(campaign)
     try:
@@ -81,7 +87,6 @@ def make_cycle(tmp_path: Path) -> Path:
         import_round_database(db, transport_selfcheck(campaign, tmp_path))
     finally:
         db.close()
-    return campaign
 
 
 def test_self_check_deviation_by_hand(cycle):
@@ -158,7 +163,7 @@ def test_self_check_sheet_under_the_wrong_agency_is_one_line(tmp_path):
 
 
 def test_self_check_database_skips_recusal_and_must_belong_to_the_campaign(cycle, tmp_path):
-    stranger = spot_campaign(tmp_path / "other") if (tmp_path / "other").mkdir() is None else None
+    stranger = spot_campaign(tmp_path / "other", own=True) if (tmp_path / "other").mkdir() is None else None
     db = open_database(stranger)
     try:
         with pytest.raises(InputError, match="不是本评查活动生成"):
@@ -230,7 +235,13 @@ def returned(cycle, tmp_path):
 
 
 def make_returned(cycle: Path, tmp_path: Path) -> Path:
-    """The cycle with its ledger exported (deadline 2025-03-31) and 市场监管局's ledger returned."""
+    """The cycle with its ledger exported (deadline 2025-03-31) and 市场监管局's ledger returned
+    (built once per test process, then copied over the cycle's folder)."""
+    assert cycle == tmp_path / "c.db", cycle
+    return copy_of("returned", lambda folder: _build_returned(make_cycle(folder), folder), tmp_path) / "c.db"
+
+
+def _build_returned(cycle: Path, tmp_path: Path) -> Path:
     ledger(cycle)
     db = open_database(cycle)
     try:
@@ -367,7 +378,7 @@ def test_spot_figures_do_not_move_with_rounds(returned, tmp_path):
     """Self-check, ledger and re-check data leave the 抽查 status and bulletin unchanged."""
     import json
 
-    fresh = spot_campaign(tmp_path / "fresh") if (tmp_path / "fresh").mkdir() is None else None
+    fresh = spot_campaign(tmp_path / "fresh", own=True) if (tmp_path / "fresh").mkdir() is None else None
     a = json.loads(run("status", returned, "--json").stdout)
     b = json.loads(run("status", fresh, "--json").stdout)
     strip = ("selfcheck", "rectification")
