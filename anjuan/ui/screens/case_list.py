@@ -227,7 +227,11 @@ class CaseListScreen(WorkbenchScreen[None]):
         if self.search_text:
             parts.append(f"搜索 [b]{self.search_text}[/b]")
         self.query_one("#filters", Static).update("　".join(parts) + f"　{shown}")
-        self.refresh_bindings()
+        if self.filtered != self._offers_clear:  # the footer is rebuilt only when its keys change
+            self._offers_clear = self.filtered
+            self.refresh_bindings()
+
+    _offers_clear: bool | None = None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_filters":
