@@ -259,12 +259,23 @@ async def settle(pilot) -> None:
     raise AssertionError("workers did not settle")
 
 
+async def paste(pilot, text: str) -> None:
+    """Paste text into the focused widget as a terminal delivers it: one event, not one per key."""
+    from textual import events
+
+    pilot.app.post_message(events.Paste(text))
+    await pilot.pause()
+
+
 async def open_file(pilot, case_no: str):
-    """Find a file with the search box and open it with Enter, as a reviewer would."""
+    """Find a file with the search box (its case number pasted, as from the 调卷通知) and open it with
+    Enter, as a reviewer would. Typing into the search box is tested in test_case_list.py."""
     from anjuan.ui.screens.scoring import ScoringScreen
 
     await settle(pilot)
-    await pilot.press("slash", *case_no, "enter", "enter")
+    await pilot.press("slash")
+    await paste(pilot, case_no)
+    await pilot.press("enter", "enter")
     await settle(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, ScoringScreen), screen
