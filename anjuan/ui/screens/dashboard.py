@@ -26,7 +26,7 @@ from anjuan.lead.dashboard import (
     final_scores,
     merge_history,
 )
-from anjuan.lead.finals import file_outcomes
+from anjuan.lead.finals import campaign_rows, file_outcomes
 from anjuan.lead.status import CampaignStatus, campaign_status
 from anjuan.rectify.ledger import (
     AgencyLedger,
@@ -256,12 +256,13 @@ class DashboardScreen(WorkbenchScreen[None]):
     def load(self) -> None:
         db = self.session.db
         worker = get_current_worker()
-        outcomes = file_outcomes(db)  # worked out once, for the progress table and the 合议 queue
-        self.post_message(self.StatusRead(campaign_status(db, outcomes)))
+        rows = campaign_rows(db)  # read once, for the progress table, the outcomes and the scores
+        outcomes = file_outcomes(db, rows=rows)  # worked out once, for the progress table and the 合议 queue
+        self.post_message(self.StatusRead(campaign_status(db, outcomes, rows)))
         if worker.is_cancelled:
             return
         states = Counter(o.state for o in outcomes.values())
-        self.post_message(self.OutcomesRead(conflict_queue(db, outcomes), final_scores(db, outcomes), states))
+        self.post_message(self.OutcomesRead(conflict_queue(db, outcomes), final_scores(db, outcomes, rows), states))
         if worker.is_cancelled:
             return
         self.post_message(self.MergesRead(merge_history(db)))
