@@ -1,9 +1,10 @@
 """组长总览: the lead's dashboard — progress and scores per agency, reviewers, the 合议 queue, the
 merge log and agreement between reviewers.
 
-The skeleton paints at once; one thread worker then reads the campaign part by part (progress,
-outcomes and the queue, merge log, agreement — cheapest first) and posts each part as it is read,
-so even a campaign of 20,000 files shows its progress table within a moment.
+The skeleton paints at once; two thread workers then read the campaign part by part (one: the
+progress, the outcomes and the 合议 queue; the other: the merge log, 自查/复查, the 整改台账 and
+the agreement statistics) and post each part as it is read, so even a campaign of 20,000 files
+shows its progress table within a moment and is fully loaded within a second.
 """
 
 from __future__ import annotations
@@ -276,11 +277,13 @@ class DashboardScreen(WorkbenchScreen[None]):
         self.reading = True
         self.failed = False
         self.show_summary()
-        # Two threads: agreement statistics are worked out by the database (SQLite leaves the
-        # GIL while it counts) at the same time as the progress, the outcomes and the queue.
+        # Two threads of about equal work: the progress, the outcomes and the queue in one; the
+        # merge log, 自查/复查, the 整改台账 and the agreement statistics in the other. Much of
+        # it is the database's (SQLite leaves the GIL while it reads and counts), so on two cores
+        # they overlap well.
         self._parts_pending = 2
         self.load()
-        self.load_agreement()
+        self.load_others()
 
     @work(thread=True, exclusive=True, group="dashboard", exit_on_error=False, description="读取评查进度与待合议案卷")
     def load(self) -> None:
@@ -297,23 +300,28 @@ class DashboardScreen(WorkbenchScreen[None]):
             return
         states = Counter(o.state for o in outcomes.values())
         self.post_message(self.OutcomesRead(conflict_queue(db, outcomes), final_scores(db, outcomes, rows), states))
-        if worker.is_cancelled:
-            return
+
+    @work(thread=True, exclusive=True, group="dashboard-others", exit_on_error=False,
+          description="读取合并记录、自查复查、整改台账和双人评查一致性")
+    def load_others(self) -> None:
+        with gc_paused():
+            self._load_others()
+
+    def _load_others(self) -> None:
+        db = self.session.db
+        worker = get_current_worker()
         self.post_message(self.MergesRead(merge_history(db)))
         if worker.is_cancelled:
             return
-        today = local_today()
         self.post_message(self.RoundsRead(*read_rounds(db)))
         if worker.is_cancelled:
             return
+        today = local_today()
         self.post_message(self.LedgerRead(ledger_summary(db, today), overdue_entries(db, today), today))
-
-    @work(thread=True, exclusive=True, group="dashboard-agreement", exit_on_error=False,
-          description="统计双人评查一致性")
-    def load_agreement(self) -> None:
-        with gc_paused():
-            summary = agreement_summary(self.session.db)
-        if not get_current_worker().is_cancelled:
+        if worker.is_cancelled:
+            return
+        summary = agreement_summary(db)
+        if not worker.is_cancelled:
             self.post_message(self.AgreementRead(summary))
 
     def _part_read(self) -> None:
@@ -327,7 +335,7 @@ class DashboardScreen(WorkbenchScreen[None]):
     @on(Worker.StateChanged)
     def read_failed(self, event: Worker.StateChanged) -> None:
         # The error itself is reported by WorkbenchScreen; here the summary stops saying 正在读取.
-        if event.worker.group in ("dashboard", "dashboard-agreement") and event.state == WorkerState.ERROR:
+        if event.worker.group in ("dashboard", "dashboard-others") and event.state == WorkerState.ERROR:
             self.reading = False
             self.failed = True
             self.show_summary()
@@ -346,7 +354,7 @@ class DashboardScreen(WorkbenchScreen[None]):
         self.states = message.states
         self.show_agencies()
         self.show_queue()
-        self.show_summary()
+        self._part_read()  # the first reading thread's last part
 
     @on(MergesRead)
     def merges_read(self, message: MergesRead) -> None:
@@ -379,7 +387,7 @@ class DashboardScreen(WorkbenchScreen[None]):
             self.query_one("#agreement-text", Static).update(data.get("text", ""))
         grid.empty_text = "尚无两名评查人员均已提交的双人评查案卷"
         grid.show(rows)
-        self._part_read()
+        self._part_read()  # the second reading thread's last part
 
     @on(RoundsRead)
     def rounds_read(self, message: RoundsRead) -> None:
@@ -425,7 +433,6 @@ class DashboardScreen(WorkbenchScreen[None]):
             f"逾期未整改问题（截至 {message.today.isoformat()}，共 {len(message.overdue)} 个）")
         label = f"5 整改 逾期{len(message.overdue)}" if message.overdue else "5 整改"
         self.query_one(TabbedContent).get_tab("rectify").label = label
-        self._part_read()  # the main reading thread's last part
 
     # Showing what was read.
     def show_summary(self) -> None:
