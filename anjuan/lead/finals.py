@@ -16,6 +16,7 @@ Rules (documented in the README):
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -97,11 +98,11 @@ class CampaignRows:
     and the dashboard's final scores share them): plain tuples, no ORM objects, no answers but the
     veto verdicts."""
 
-    sampled: list[tuple[str, str | None]]
+    sampled: Sequence[tuple[str, str | None]]
     """(case id, agency id) of every sampled file (agency id None if its catalog row is missing)."""
-    assignments: list[tuple[str, str]]
+    assignments: Sequence[tuple[str, str]]
     """(case id, reviewer id) of every assignment."""
-    reviews: list[tuple]
+    reviews: Sequence[tuple]
     """Every review: (id, case id, reviewer id, is_final, status, score, grade, submitted_at,
     revision, history_hash, settled_from)."""
     reviewers: dict[str, tuple[str, str, str]]
@@ -139,8 +140,7 @@ def read_rows(s, vetoes: bool = True) -> CampaignRows:
                     | {r[1] for r in reviews if r[1] not in agency_of})
     for i in range(0, len(others), 500):
         agency_of.update(s.execute(select(cf.c.id, cf.c.agency_id).where(cf.c.id.in_(others[i:i + 500]))).all())
-    return CampaignRows([tuple(r) for r in sampled], [tuple(r) for r in assignments], [tuple(r) for r in reviews],
-                        reviewers, agencies, agency_of, vetoed)
+    return CampaignRows(sampled, assignments, reviews, reviewers, agencies, agency_of, vetoed)
 
 
 def campaign_rows(db: Database, vetoes: bool = True) -> CampaignRows:
@@ -164,23 +164,29 @@ def file_outcomes(db: Database, threshold: float = DEFAULT_THRESHOLD,
     originals: dict[str, list[ReviewSummary]] = {}
     finals_of: dict[str, list[tuple[str, str | None]]] = {}
     versions: dict[str, dict[str, tuple[int, str]]] = {}
+    no_vetoes: frozenset[str] = frozenset()
+    submitted = m.STATUS_SUBMITTED
     for rid, cid, reviewer_id, is_final, status, score, grade, at, rev, head, settled in rows.reviews:
-        if status != m.STATUS_SUBMITTED or reviewer_id not in names:
+        if status != submitted or reviewer_id not in names:
             continue
         if is_final:
             finals_of.setdefault(cid, []).append((rid, settled))
             continue
         versions.setdefault(cid, {})[rid] = (rev, head or "")
+        vetoed = vetoes.get(rid)
         originals.setdefault(cid, []).append(
             ReviewSummary(rid, reviewer_id, names[reviewer_id][0], score or 0.0, grade or "", at or "",
-                          frozenset(vetoes.get(rid, ()))))
+                          frozenset(vetoed) if vetoed else no_vetoes))
     out: dict[str, FileOutcome] = {}
     for cid, _ in rows.sampled:
-        revs = tuple(sorted(originals.get(cid, []), key=lambda r: (r.submitted_at, r.review_id)))
+        got = originals.get(cid)
+        revs = (() if got is None else (got[0],) if len(got) == 1
+                else tuple(sorted(got, key=lambda r: (r.submitted_at, r.review_id))))
         # A 合议 result counts while the originals it settled are unchanged (with several results,
         # e.g. by two leads, one that is still current counts).
-        current = [rid for rid, settled in sorted(finals_of.get(cid, [])) if not _stale(settled, versions.get(cid, {}))]
-        stale = cid in finals_of and not current
+        results = finals_of.get(cid)
+        current = [rid for rid, settled in sorted(results) if not _stale(settled, versions.get(cid, {}))] if results else []
+        stale = bool(results) and not current
         if current:
             out[cid] = FileOutcome(cid, "final", current[0], revs, settled=True)
             continue

@@ -83,7 +83,13 @@ def percent(part: int, whole: int) -> str:
 
 def read_rounds(db) -> tuple:
     """The 自查 summary and 复查 comparison, reading the 抽查 finals once, and only if there are rounds."""
+    from sqlalchemy import select
+
     from anjuan import models as m
+
+    with db.read_session() as s:
+        if s.execute(select(m.RoundResult.__table__.c.id).limit(1)).first() is None:
+            return None, []  # no 自查 or 复查 result at all: not even the modules that read them are needed
     from anjuan.rounds.recheck import recheck_comparison
     from anjuan.rounds.results import round_results, spot_results
     from anjuan.rounds.selfcheck import has_selfcheck, selfcheck_summary
