@@ -97,9 +97,10 @@ def final_scores(db: Database, outcomes: dict[str, FileOutcome], rows: CampaignR
     scores: dict[str, list[tuple[float, str]]] = {}
     sampled: dict[str, int] = {}
     conflicts: dict[str, int] = {}
-    agency_of = {cid: rows.agencies[aid] for cid, aid in rows.sampled if aid in rows.agencies}
+    agency_of = rows.sampled_agencies
+    done = m.STATUS_SUBMITTED
     for rid, cid, _, _, status, score, grade, *_rest in rows.reviews:
-        if status == m.STATUS_SUBMITTED and rid in finals and cid in agency_of:
+        if status == done and rid in finals and cid in agency_of:
             scores.setdefault(agency_of[cid], []).append((score or 0.0, grade or ""))
     for cid, agency in agency_of.items():
         sampled[agency] = sampled.get(agency, 0) + 1

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import select
 
@@ -113,6 +114,19 @@ class CampaignRows:
     """Case id → agency id, for every file that is sampled, assigned or reviewed and in the catalog."""
     vetoes: dict[str, set[str]]
     """Review id → the items answered 否决."""
+
+    @cached_property
+    def sampled_agencies(self) -> dict[str, str]:
+        """Case id → agency name of every sampled file whose catalog row and agency exist (the
+        files the per-agency figures count)."""
+        names = self.agencies
+        return {cid: names[aid] for cid, aid in self.sampled if aid in names}
+
+    @cached_property
+    def submitted(self) -> dict[str, tuple[float | None, str | None]]:
+        """Review id → (score, grade) of every submitted review (originals and 合议 results)."""
+        done = m.STATUS_SUBMITTED
+        return {r[0]: (r[5], r[6]) for r in self.reviews if r[4] == done}
 
 
 def read_rows(s, vetoes: bool = True) -> CampaignRows:

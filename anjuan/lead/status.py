@@ -64,9 +64,8 @@ def campaign_status(db: Database, outcomes: dict | None = None, rows=None) -> Ca
     names = rows.agencies
     agencies = {name: AgencyStatus(name, catalog=catalog.get(name, 0)) for name in names.values()}
     agency_name = {cid: names[aid] for cid, aid in rows.agency_of.items() if aid in names}
-    for cid, _ in rows.sampled:
-        if cid in agency_name:
-            agencies[agency_name[cid]].sampled += 1
+    for agency in rows.sampled_agencies.values():
+        agencies[agency].sampled += 1
     seen: set[str] = set()
     for cid, _ in rows.assignments:
         if cid not in seen and cid in agency_name:
@@ -79,35 +78,40 @@ def campaign_status(db: Database, outcomes: dict | None = None, rows=None) -> Ca
     # Original reviews (合议 results left out): drafts, submitted ones and their mean score.
     by_agency: dict[str, list[float]] = {}
     by_reviewer: dict[str, list[float]] = {}
+    done = m.STATUS_SUBMITTED
     for _, cid, rid, is_final, status, score, *_rest in rows.reviews:
         if is_final:
             continue
-        submitted = status == m.STATUS_SUBMITTED
         a = agencies.get(agency_name.get(cid, ""))
         r = reviewers.get(rid)
-        for who, scores, key in ((a, by_agency, a.agency if a else ""), (r, by_reviewer, rid)):
-            if who is None:
-                continue
-            if submitted:
-                who.submitted += 1
-                if score is not None:
-                    scores.setdefault(key, []).append(score)
-            else:
-                who.draft += 1
+        if status != done:
+            if a is not None:
+                a.draft += 1
+            if r is not None:
+                r.draft += 1
+            continue
+        if a is not None:
+            a.submitted += 1
+            if score is not None:
+                by_agency.setdefault(a.agency, []).append(score)
+        if r is not None:
+            r.submitted += 1
+            if score is not None:
+                by_reviewer.setdefault(rid, []).append(score)
     for name, vals in by_agency.items():
         agencies[name].mean_score = round(sum(vals) / len(vals), 2)
     for rid, vals in by_reviewer.items():
         reviewers[rid].mean_score = round(sum(vals) / len(vals), 2)
     stale: list[str] = []
-    _add_finals(db, agencies, stale, outcomes, rows, agency_name)
+    _add_finals(db, agencies, stale, outcomes, rows)
     return CampaignStatus(list(agencies.values()), list(reviewers.values()), stale)
 
 
-def _add_finals(db: Database, agencies: dict[str, AgencyStatus], stale: list[str], outcomes: dict, rows,
-                agency_name: dict[str, str]) -> None:
+def _add_finals(db: Database, agencies: dict[str, AgencyStatus], stale: list[str], outcomes: dict, rows) -> None:
     """File-level figures on the bulletin's basis: final results and files waiting for 合议."""
     cf, ag = m.CaseFile.__table__, m.Agency.__table__
-    scores = {r[0]: r[5] for r in rows.reviews if r[4] == m.STATUS_SUBMITTED}
+    scores = rows.submitted
+    agency_name = rows.sampled_agencies
     finals: dict[str, list[float]] = {}
     stale_ids = [cid for cid, o in outcomes.items() if o.stale]
     if stale_ids:
@@ -115,14 +119,13 @@ def _add_finals(db: Database, agencies: dict[str, AgencyStatus], stale: list[str
             named = s.execute(select(cf.c.case_no, ag.c.name).select_from(cf.join(ag, ag.c.id == cf.c.agency_id))
                               .where(cf.c.id.in_(stale_ids))).all()
         stale.extend(f"{no}（{agency}）" for no, agency in sorted(named, key=lambda r: (r[1], r[0])))
-    sampled = {cid for cid, _ in rows.sampled}
     for cid, o in outcomes.items():
-        a = agencies.get(agency_name.get(cid, "")) if cid in sampled else None
+        a = agencies.get(agency_name.get(cid, ""))
         if a is None:
             continue
         if o.state == "final" and o.final_review_id in scores:
             a.final += 1
-            finals.setdefault(a.agency, []).append(scores[o.final_review_id] or 0.0)
+            finals.setdefault(a.agency, []).append(scores[o.final_review_id][0] or 0.0)
         elif o.state == "conflict":
             a.conflicts += 1
     for name, vals in finals.items():
