@@ -112,8 +112,8 @@ class CampaignRows:
     """Agency id → name, in name order."""
     agency_of: dict[str, str]
     """Case id → agency id, for every file that is sampled, assigned or reviewed and in the catalog."""
-    vetoes: dict[str, set[str]]
-    """Review id → the items answered 否决."""
+    vetoes: dict[str, set[str]] | None
+    """Review id → the items answered 否决; None if read without them (file_outcomes reads them)."""
 
     @cached_property
     def sampled_agencies(self) -> dict[str, str]:
@@ -129,12 +129,19 @@ class CampaignRows:
         return {r[0]: (r[5], r[6]) for r in self.reviews if r[4] == done}
 
 
+def _read_vetoes(s) -> dict[str, set[str]]:
+    an = m.Answer.__table__
+    out: dict[str, set[str]] = {}
+    for rid, item in s.execute(select(an.c.review_id, an.c.item_id).where(an.c.verdict == VETO)).all():
+        out.setdefault(rid, set()).add(item)
+    return out
+
+
 def read_rows(s, vetoes: bool = True) -> CampaignRows:
     """Read a CampaignRows in an open session or connection (without the veto verdicts, which
     take a pass over every answer, if `vetoes` is false: for figures that do not need outcomes)."""
-    rv, rw, an, asg, sc, cf, ag = (m.Review.__table__, m.Reviewer.__table__, m.Answer.__table__,
-                                   m.Assignment.__table__, m.SampledCase.__table__, m.CaseFile.__table__,
-                                   m.Agency.__table__)
+    rv, rw, asg, sc, cf, ag = (m.Review.__table__, m.Reviewer.__table__, m.Assignment.__table__,
+                               m.SampledCase.__table__, m.CaseFile.__table__, m.Agency.__table__)
     sampled = s.execute(select(sc.c.case_id, cf.c.agency_id)
                         .select_from(sc.outerjoin(cf, cf.c.id == sc.c.case_id))).all()
     assignments = s.execute(select(asg.c.case_id, asg.c.reviewer_id)).all()
@@ -144,10 +151,7 @@ def read_rows(s, vetoes: bool = True) -> CampaignRows:
     reviewers = {rid: (name, unit, role) for rid, name, unit, role in
                  s.execute(select(rw.c.id, rw.c.name, rw.c.unit, rw.c.role).order_by(rw.c.name)).all()}
     agencies = dict(s.execute(select(ag.c.id, ag.c.name).order_by(ag.c.name)).all())
-    vetoed: dict[str, set[str]] = {}
-    if vetoes:
-        for rid, item in s.execute(select(an.c.review_id, an.c.item_id).where(an.c.verdict == VETO)).all():
-            vetoed.setdefault(rid, set()).add(item)
+    vetoed = _read_vetoes(s) if vetoes else None
     agency_of = {cid: aid for cid, aid in sampled if aid is not None}
     # Files assigned or reviewed but not sampled (none in an ordinary campaign): looked up apart.
     others = sorted({cid for cid, _ in assignments if cid not in agency_of}
@@ -174,6 +178,9 @@ def file_outcomes(db: Database, threshold: float = DEFAULT_THRESHOLD,
     for cid, _ in rows.assignments:
         assigned[cid] = assigned.get(cid, 0) + 1
     vetoes = rows.vetoes
+    if vetoes is None:
+        with db.read_session() as s:
+            vetoes = _read_vetoes(s)
     names = rows.reviewers
     originals: dict[str, list[ReviewSummary]] = {}
     finals_of: dict[str, list[tuple[str, str | None]]] = {}

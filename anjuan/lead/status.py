@@ -47,10 +47,12 @@ class CampaignStatus:
                 "stale_settled": self.stale_settled}
 
 
-def campaign_status(db: Database, outcomes: dict | None = None, rows=None) -> CampaignStatus:
+def campaign_status(db: Database, outcomes: dict | None = None, rows=None, finals: bool = True) -> CampaignStatus:
     """Progress per agency and reviewer. `outcomes` (finals.file_outcomes) and `rows`
     (finals.campaign_rows) may be passed by a caller that has them already (the lead dashboard),
-    so they are not read or worked out twice."""
+    so they are not read or worked out twice. Without `finals` the file-level figures (final,
+    conflicts, final_mean, stale_settled) are left out: the dashboard shows progress before the
+    outcomes are worked out, and takes those figures from dashboard.final_scores."""
     from anjuan.lead.finals import file_outcomes, read_rows
 
     cf, ag = m.CaseFile.__table__, m.Agency.__table__
@@ -59,7 +61,7 @@ def campaign_status(db: Database, outcomes: dict | None = None, rows=None) -> Ca
             rows = read_rows(s)
         catalog = dict(s.execute(select(ag.c.name, func.count()).select_from(cf.join(ag, ag.c.id == cf.c.agency_id))
                                  .group_by(ag.c.name)).all())
-    if outcomes is None:
+    if outcomes is None and finals:
         outcomes = file_outcomes(db, rows=rows)
     names = rows.agencies
     agencies = {name: AgencyStatus(name, catalog=catalog.get(name, 0)) for name in names.values()}
@@ -103,7 +105,8 @@ def campaign_status(db: Database, outcomes: dict | None = None, rows=None) -> Ca
     for rid, vals in by_reviewer.items():
         reviewers[rid].mean_score = round(sum(vals) / len(vals), 2)
     stale: list[str] = []
-    _add_finals(db, agencies, stale, outcomes, rows)
+    if finals:
+        _add_finals(db, agencies, stale, outcomes, rows)
     return CampaignStatus(list(agencies.values()), list(reviewers.values()), stale)
 
 

@@ -173,11 +173,11 @@ def service_times(path: Path) -> list[tuple[str, float]]:
     out = []
     try:
         # As the dashboard calls them: the rows read once, the outcomes worked out once.
-        rows = campaign_rows(db)
+        rows = campaign_rows(db, vetoes=False)
         outcomes = file_outcomes(db, rows=rows)
-        for label, call in (("finals.campaign_rows", lambda: campaign_rows(db)),
+        for label, call in (("finals.campaign_rows", lambda: campaign_rows(db, vetoes=False)),
+                            ("status.campaign_status", lambda: campaign_status(db, rows=rows, finals=False)),
                             ("finals.file_outcomes", lambda: file_outcomes(db, rows=rows)),
-                            ("status.campaign_status", lambda: campaign_status(db, outcomes, rows)),
                             ("lead.conflict_queue", lambda: conflict_queue(db, outcomes)),
                             ("lead.final_scores", lambda: final_scores(db, outcomes, rows)),
                             ("lead.merge_history", lambda: merge_history(db)),

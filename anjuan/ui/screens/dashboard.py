@@ -134,7 +134,8 @@ class DashboardScreen(WorkbenchScreen[None]):
     ]
 
     class StatusRead(Message):
-        """Progress per agency and per reviewer was read."""
+        """Progress per agency and per reviewer was read (without the file-level figures: those
+        come with OutcomesRead)."""
 
         def __init__(self, status: CampaignStatus) -> None:
             super().__init__()
@@ -299,11 +300,13 @@ class DashboardScreen(WorkbenchScreen[None]):
     def _load(self) -> None:
         db = self.session.db
         worker = get_current_worker()
-        rows = campaign_rows(db)  # read once, for the progress table, the outcomes and the scores
-        outcomes = file_outcomes(db, rows=rows)  # worked out once, for the progress table and the 合议 queue
-        self.post_message(self.StatusRead(campaign_status(db, outcomes, rows)))
+        # Read once, for the progress table, the outcomes and the scores; the progress is shown
+        # first, while the veto items are read and the outcomes worked out.
+        rows = campaign_rows(db, vetoes=False)
+        self.post_message(self.StatusRead(campaign_status(db, rows=rows, finals=False)))
         if worker.is_cancelled:
             return
+        outcomes = file_outcomes(db, rows=rows)  # worked out once, for the 合议 queue and the scores
         states = Counter(o.state for o in outcomes.values())
         self.post_message(self.OutcomesRead(conflict_queue(db, outcomes), final_scores(db, outcomes, rows), states))
 
