@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from anjuan import models as m
 from anjuan.db import Database
-from anjuan.lead.finals import FileOutcome, ReviewSummary
+from anjuan.lead.finals import CampaignRows, FileOutcome, ReviewSummary, campaign_rows
 
 
 @dataclass(frozen=True)
@@ -87,21 +87,21 @@ def conflict_queue(db: Database, outcomes: dict[str, FileOutcome]) -> list[Queue
     return out
 
 
-def final_scores(db: Database, outcomes: dict[str, FileOutcome]) -> list[AgencyScores]:
+def final_scores(db: Database, outcomes: dict[str, FileOutcome], rows: CampaignRows | None = None) -> list[AgencyScores]:
     """Per agency with sampled files (by name): how many files are final, their mean score and
-    grades, and how many wait for 合议."""
-    rv, cf, ag, sc = m.Review.__table__, m.CaseFile.__table__, m.Agency.__table__, m.SampledCase.__table__
+    grades, and how many wait for 合议. `rows` (finals.campaign_rows) may be passed by a caller
+    that has read them already."""
+    if rows is None:
+        rows = campaign_rows(db, vetoes=False)
     finals = {o.final_review_id for o in outcomes.values() if o.final_review_id}
     scores: dict[str, list[tuple[float, str]]] = {}
     sampled: dict[str, int] = {}
     conflicts: dict[str, int] = {}
-    with db.read_session() as s:
-        agency_of = dict(s.execute(select(sc.c.case_id, ag.c.name).select_from(
-            sc.join(cf, cf.c.id == sc.c.case_id).join(ag, ag.c.id == cf.c.agency_id))).all())
-        q = (select(rv.c.id, rv.c.case_id, rv.c.score, rv.c.grade).where(rv.c.status == m.STATUS_SUBMITTED))
-        for rid, cid, score, grade in s.execute(q):
-            if rid in finals and cid in agency_of:
-                scores.setdefault(agency_of[cid], []).append((score or 0.0, grade or ""))
+    agency_of = rows.sampled_agencies
+    done = m.STATUS_SUBMITTED
+    for rid, cid, _, _, status, score, grade, *_rest in rows.reviews:
+        if status == done and rid in finals and cid in agency_of:
+            scores.setdefault(agency_of[cid], []).append((score or 0.0, grade or ""))
     for cid, agency in agency_of.items():
         sampled[agency] = sampled.get(agency, 0) + 1
         outcome = outcomes.get(cid)

@@ -16,7 +16,9 @@ Rules (documented in the README):
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import select
 
@@ -91,39 +93,121 @@ def is_stale(s, final: m.Review) -> bool:
     return _stale(final.settled_from, current)
 
 
-def file_outcomes(db: Database, threshold: float = DEFAULT_THRESHOLD) -> dict[str, FileOutcome]:
-    """The outcome of every sampled file, keyed by case id."""
-    rv, rw, an, asg, sc = (m.Review.__table__, m.Reviewer.__table__, m.Answer.__table__,
-                           m.Assignment.__table__, m.SampledCase.__table__)
+@dataclass(frozen=True)
+class CampaignRows:
+    """The rows the lead's figures are worked out from, read once (file_outcomes, campaign_status
+    and the dashboard's final scores share them): plain tuples, no ORM objects, no answers but the
+    veto verdicts."""
+
+    sampled: Sequence[tuple[str, str | None]]
+    """(case id, agency id) of every sampled file (agency id None if its catalog row is missing)."""
+    assignments: Sequence[tuple[str, str]]
+    """(case id, reviewer id) of every assignment."""
+    reviews: Sequence[tuple]
+    """Every review: (id, case id, reviewer id, is_final, status, score, grade, submitted_at,
+    revision, history_hash, settled_from)."""
+    reviewers: dict[str, tuple[str, str, str]]
+    """Reviewer id → (name, unit, role), in name order."""
+    agencies: dict[str, str]
+    """Agency id → name, in name order."""
+    agency_of: dict[str, str]
+    """Case id → agency id, for every file that is sampled, assigned or reviewed and in the catalog."""
+    vetoes: dict[str, set[str]] | None
+    """Review id → the items answered 否决; None if read without them (file_outcomes reads them)."""
+
+    @cached_property
+    def sampled_agencies(self) -> dict[str, str]:
+        """Case id → agency name of every sampled file whose catalog row and agency exist (the
+        files the per-agency figures count)."""
+        names = self.agencies
+        return {cid: names[aid] for cid, aid in self.sampled if aid in names}
+
+    @cached_property
+    def submitted(self) -> dict[str, tuple[float | None, str | None]]:
+        """Review id → (score, grade) of every submitted review (originals and 合议 results)."""
+        done = m.STATUS_SUBMITTED
+        return {r[0]: (r[5], r[6]) for r in self.reviews if r[4] == done}
+
+
+def _read_vetoes(s) -> dict[str, set[str]]:
+    an = m.Answer.__table__
+    out: dict[str, set[str]] = {}
+    for rid, item in s.execute(select(an.c.review_id, an.c.item_id).where(an.c.verdict == VETO)).all():
+        out.setdefault(rid, set()).add(item)
+    return out
+
+
+def read_rows(s, vetoes: bool = True) -> CampaignRows:
+    """Read a CampaignRows in an open session or connection (without the veto verdicts, which
+    take a pass over every answer, if `vetoes` is false: for figures that do not need outcomes)."""
+    rv, rw, asg, sc, cf, ag = (m.Review.__table__, m.Reviewer.__table__, m.Assignment.__table__,
+                               m.SampledCase.__table__, m.CaseFile.__table__, m.Agency.__table__)
+    sampled = s.execute(select(sc.c.case_id, cf.c.agency_id)
+                        .select_from(sc.outerjoin(cf, cf.c.id == sc.c.case_id))).all()
+    assignments = s.execute(select(asg.c.case_id, asg.c.reviewer_id)).all()
+    reviews = s.execute(select(rv.c.id, rv.c.case_id, rv.c.reviewer_id, rv.c.is_final, rv.c.status, rv.c.score,
+                               rv.c.grade, rv.c.submitted_at, rv.c.revision, rv.c.history_hash,
+                               rv.c.settled_from)).all()
+    reviewers = {rid: (name, unit, role) for rid, name, unit, role in
+                 s.execute(select(rw.c.id, rw.c.name, rw.c.unit, rw.c.role).order_by(rw.c.name)).all()}
+    agencies = dict(s.execute(select(ag.c.id, ag.c.name).order_by(ag.c.name)).all())
+    vetoed = _read_vetoes(s) if vetoes else None
+    agency_of = {cid: aid for cid, aid in sampled if aid is not None}
+    # Files assigned or reviewed but not sampled (none in an ordinary campaign): looked up apart.
+    others = sorted({cid for cid, _ in assignments if cid not in agency_of}
+                    | {r[1] for r in reviews if r[1] not in agency_of})
+    for i in range(0, len(others), 500):
+        agency_of.update(s.execute(select(cf.c.id, cf.c.agency_id).where(cf.c.id.in_(others[i:i + 500]))).all())
+    return CampaignRows(sampled, assignments, reviews, reviewers, agencies, agency_of, vetoed)
+
+
+def campaign_rows(db: Database, vetoes: bool = True) -> CampaignRows:
+    """The rows file_outcomes and campaign_status work from, read in one transaction."""
     with db.read_session() as s:
-        sampled = [cid for (cid,) in s.execute(select(sc.c.case_id))]
-        assigned: dict[str, int] = {}
-        for (cid,) in s.execute(select(asg.c.case_id)):
-            assigned[cid] = assigned.get(cid, 0) + 1
-        vetoes: dict[str, set[str]] = {}
-        for rid, item in s.execute(select(an.c.review_id, an.c.item_id).where(an.c.verdict == VETO)):
-            vetoes.setdefault(rid, set()).add(item)
-        originals: dict[str, list[ReviewSummary]] = {}
-        finals_of: dict[str, list[tuple[str, str | None]]] = {}
-        versions: dict[str, dict[str, tuple[int, str]]] = {}
-        q = (select(rv.c.id, rv.c.case_id, rv.c.reviewer_id, rw.c.name, rv.c.score, rv.c.grade,
-                    rv.c.submitted_at, rv.c.is_final, rv.c.revision, rv.c.history_hash, rv.c.settled_from)
-             .select_from(rv.join(rw, rw.c.id == rv.c.reviewer_id))
-             .where(rv.c.status == m.STATUS_SUBMITTED))
-        for rid, cid, reviewer_id, name, score, grade, at, is_final, rev, head, settled in s.execute(q):
-            if is_final:
-                finals_of.setdefault(cid, []).append((rid, settled))
-                continue
-            versions.setdefault(cid, {})[rid] = (rev, head or "")
-            originals.setdefault(cid, []).append(
-                ReviewSummary(rid, reviewer_id, name, score or 0.0, grade or "", at or "", frozenset(vetoes.get(rid, ()))))
+        return read_rows(s, vetoes)
+
+
+def file_outcomes(db: Database, threshold: float = DEFAULT_THRESHOLD,
+                  rows: CampaignRows | None = None) -> dict[str, FileOutcome]:
+    """The outcome of every sampled file, keyed by case id. `rows` (campaign_rows) may be passed by
+    a caller that reads them once for several figures (the lead's dashboard)."""
+    if rows is None:
+        with db.read_session() as s:
+            rows = read_rows(s)
+    assigned: dict[str, int] = {}
+    for cid, _ in rows.assignments:
+        assigned[cid] = assigned.get(cid, 0) + 1
+    vetoes = rows.vetoes
+    if vetoes is None:
+        with db.read_session() as s:
+            vetoes = _read_vetoes(s)
+    names = rows.reviewers
+    originals: dict[str, list[ReviewSummary]] = {}
+    finals_of: dict[str, list[tuple[str, str | None]]] = {}
+    versions: dict[str, dict[str, tuple[int, str]]] = {}
+    no_vetoes: frozenset[str] = frozenset()
+    submitted = m.STATUS_SUBMITTED
+    for rid, cid, reviewer_id, is_final, status, score, grade, at, rev, head, settled in rows.reviews:
+        if status != submitted or reviewer_id not in names:
+            continue
+        if is_final:
+            finals_of.setdefault(cid, []).append((rid, settled))
+            continue
+        versions.setdefault(cid, {})[rid] = (rev, head or "")
+        vetoed = vetoes.get(rid)
+        originals.setdefault(cid, []).append(
+            ReviewSummary(rid, reviewer_id, names[reviewer_id][0], score or 0.0, grade or "", at or "",
+                          frozenset(vetoed) if vetoed else no_vetoes))
     out: dict[str, FileOutcome] = {}
-    for cid in sampled:
-        revs = tuple(sorted(originals.get(cid, []), key=lambda r: (r.submitted_at, r.review_id)))
+    for cid, _ in rows.sampled:
+        got = originals.get(cid)
+        revs = (() if got is None else (got[0],) if len(got) == 1
+                else tuple(sorted(got, key=lambda r: (r.submitted_at, r.review_id))))
         # A 合议 result counts while the originals it settled are unchanged (with several results,
         # e.g. by two leads, one that is still current counts).
-        current = [rid for rid, settled in sorted(finals_of.get(cid, [])) if not _stale(settled, versions.get(cid, {}))]
-        stale = cid in finals_of and not current
+        results = finals_of.get(cid)
+        current = [rid for rid, settled in sorted(results) if not _stale(settled, versions.get(cid, {}))] if results else []
+        stale = bool(results) and not current
         if current:
             out[cid] = FileOutcome(cid, "final", current[0], revs, settled=True)
             continue

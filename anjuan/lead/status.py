@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from anjuan import models as m
 from anjuan.db import Database
@@ -47,66 +47,74 @@ class CampaignStatus:
                 "stale_settled": self.stale_settled}
 
 
-def campaign_status(db: Database, outcomes: dict | None = None) -> CampaignStatus:
-    """Progress per agency and reviewer. `outcomes` (finals.file_outcomes) may be passed by a
-    caller that has them already (the lead dashboard), so they are not worked out twice."""
-    cf, ag, sc, asg, rv, rw = (m.CaseFile.__table__, m.Agency.__table__, m.SampledCase.__table__,
-                               m.Assignment.__table__, m.Review.__table__, m.Reviewer.__table__)
-    orig = rv.c.is_final == False  # noqa: E712
-    submitted = rv.c.status == m.STATUS_SUBMITTED
+def campaign_status(db: Database, outcomes: dict | None = None, rows=None, finals: bool = True) -> CampaignStatus:
+    """Progress per agency and reviewer. `outcomes` (finals.file_outcomes) and `rows`
+    (finals.campaign_rows) may be passed by a caller that has them already (the lead dashboard),
+    so they are not read or worked out twice. Without `finals` the file-level figures (final,
+    conflicts, final_mean, stale_settled) are left out: the dashboard shows progress before the
+    outcomes are worked out, and takes those figures from dashboard.final_scores."""
+    from anjuan.lead.finals import file_outcomes, read_rows
+
+    cf, ag = m.CaseFile.__table__, m.Agency.__table__
     with db.read_session() as s:
-        agencies = {name: AgencyStatus(name) for (name,) in s.execute(select(ag.c.name).order_by(ag.c.name))}
-        base = select(ag.c.name).select_from(cf.join(ag, ag.c.id == cf.c.agency_id))
-        for name, n in s.execute(base.add_columns(func.count()).group_by(ag.c.name)):
-            agencies[name].catalog = n
-        for name, n in s.execute(select(ag.c.name, func.count()).select_from(
-                sc.join(cf, cf.c.id == sc.c.case_id).join(ag, ag.c.id == cf.c.agency_id)).group_by(ag.c.name)):
-            agencies[name].sampled = n
-        for name, n in s.execute(select(ag.c.name, func.count(func.distinct(asg.c.case_id))).select_from(
-                asg.join(cf, cf.c.id == asg.c.case_id).join(ag, ag.c.id == cf.c.agency_id)).group_by(ag.c.name)):
-            agencies[name].assigned = n
-        q = (select(ag.c.name,
-                    func.sum(case((submitted, 0), else_=1)),
-                    func.sum(case((submitted, 1), else_=0)),
-                    func.avg(case((submitted, rv.c.score), else_=None)))
-             .select_from(rv.join(cf, cf.c.id == rv.c.case_id).join(ag, ag.c.id == cf.c.agency_id))
-             .where(orig).group_by(ag.c.name))
-        for name, d, sub, mean in s.execute(q):
-            a = agencies[name]
-            a.draft, a.submitted = int(d or 0), int(sub or 0)
-            a.mean_score = round(float(mean), 2) if mean is not None else None
-        reviewers = {rid: ReviewerStatus(name, unit, role) for rid, name, unit, role in
-                     s.execute(select(rw.c.id, rw.c.name, rw.c.unit, rw.c.role).order_by(rw.c.name))}
-        for rid, n in s.execute(select(asg.c.reviewer_id, func.count()).group_by(asg.c.reviewer_id)):
-            if rid in reviewers:
-                reviewers[rid].assigned = n
-        q = (select(rv.c.reviewer_id,
-                    func.sum(case((submitted, 0), else_=1)),
-                    func.sum(case((submitted, 1), else_=0)),
-                    func.avg(case((submitted, rv.c.score), else_=None)))
-             .where(orig).group_by(rv.c.reviewer_id))
-        for rid, d, sub, mean in s.execute(q):
-            if rid in reviewers:
-                r = reviewers[rid]
-                r.draft, r.submitted = int(d or 0), int(sub or 0)
-                r.mean_score = round(float(mean), 2) if mean is not None else None
+        if rows is None:
+            rows = read_rows(s)
+        catalog = dict(s.execute(select(ag.c.name, func.count()).select_from(cf.join(ag, ag.c.id == cf.c.agency_id))
+                                 .group_by(ag.c.name)).all())
+    if outcomes is None and finals:
+        outcomes = file_outcomes(db, rows=rows)
+    names = rows.agencies
+    agencies = {name: AgencyStatus(name, catalog=catalog.get(name, 0)) for name in names.values()}
+    agency_name = {cid: names[aid] for cid, aid in rows.agency_of.items() if aid in names}
+    for agency in rows.sampled_agencies.values():
+        agencies[agency].sampled += 1
+    seen: set[str] = set()
+    for cid, _ in rows.assignments:
+        if cid not in seen and cid in agency_name:
+            seen.add(cid)
+            agencies[agency_name[cid]].assigned += 1
+    reviewers = {rid: ReviewerStatus(name, unit, role) for rid, (name, unit, role) in rows.reviewers.items()}
+    for _, rid in rows.assignments:
+        if rid in reviewers:
+            reviewers[rid].assigned += 1
+    # Original reviews (合议 results left out): drafts, submitted ones and their mean score.
+    by_agency: dict[str, list[float]] = {}
+    by_reviewer: dict[str, list[float]] = {}
+    done = m.STATUS_SUBMITTED
+    for _, cid, rid, is_final, status, score, *_rest in rows.reviews:
+        if is_final:
+            continue
+        a = agencies.get(agency_name.get(cid, ""))
+        r = reviewers.get(rid)
+        if status != done:
+            if a is not None:
+                a.draft += 1
+            if r is not None:
+                r.draft += 1
+            continue
+        if a is not None:
+            a.submitted += 1
+            if score is not None:
+                by_agency.setdefault(a.agency, []).append(score)
+        if r is not None:
+            r.submitted += 1
+            if score is not None:
+                by_reviewer.setdefault(rid, []).append(score)
+    for name, vals in by_agency.items():
+        agencies[name].mean_score = round(sum(vals) / len(vals), 2)
+    for rid, vals in by_reviewer.items():
+        reviewers[rid].mean_score = round(sum(vals) / len(vals), 2)
     stale: list[str] = []
-    _add_finals(db, agencies, stale, outcomes)
+    if finals:
+        _add_finals(db, agencies, stale, outcomes, rows)
     return CampaignStatus(list(agencies.values()), list(reviewers.values()), stale)
 
 
-def _add_finals(db: Database, agencies: dict[str, AgencyStatus], stale: list[str], outcomes: dict | None = None) -> None:
+def _add_finals(db: Database, agencies: dict[str, AgencyStatus], stale: list[str], outcomes: dict, rows) -> None:
     """File-level figures on the bulletin's basis: final results and files waiting for 合议."""
-    from anjuan.lead.finals import file_outcomes
-
-    if outcomes is None:
-        outcomes = file_outcomes(db)
-    cf, ag, rv = m.CaseFile.__table__, m.Agency.__table__, m.Review.__table__
-    with db.read_session() as s:
-        agency_of = dict(s.execute(select(cf.c.id, ag.c.name).select_from(
-            m.SampledCase.__table__.join(cf, cf.c.id == m.SampledCase.__table__.c.case_id)
-            .join(ag, ag.c.id == cf.c.agency_id))).all())
-        scores = dict(s.execute(select(rv.c.id, rv.c.score).where(rv.c.status == m.STATUS_SUBMITTED)).all())
+    cf, ag = m.CaseFile.__table__, m.Agency.__table__
+    scores = rows.submitted
+    agency_name = rows.sampled_agencies
     finals: dict[str, list[float]] = {}
     stale_ids = [cid for cid, o in outcomes.items() if o.stale]
     if stale_ids:
@@ -115,12 +123,12 @@ def _add_finals(db: Database, agencies: dict[str, AgencyStatus], stale: list[str
                               .where(cf.c.id.in_(stale_ids))).all()
         stale.extend(f"{no}（{agency}）" for no, agency in sorted(named, key=lambda r: (r[1], r[0])))
     for cid, o in outcomes.items():
-        a = agencies.get(agency_of.get(cid, ""))
+        a = agencies.get(agency_name.get(cid, ""))
         if a is None:
             continue
         if o.state == "final" and o.final_review_id in scores:
             a.final += 1
-            finals.setdefault(a.agency, []).append(scores[o.final_review_id] or 0.0)
+            finals.setdefault(a.agency, []).append(scores[o.final_review_id][0] or 0.0)
         elif o.state == "conflict":
             a.conflicts += 1
     for name, vals in finals.items():

@@ -158,8 +158,6 @@ def create_ledger(db: Database, deadline: date, include_selfcheck: bool = True) 
 
 def ledger_entries(db: Database, agency: str | None = None) -> list[LedgerEntry]:
     """Every ledger item (or one agency's), by agency, case number and item."""
-    from reports.compute import natural_key
-
     li, cf, ag, rd = m.LedgerItem.__table__, m.CaseFile.__table__, m.Agency.__table__, m.Round.__table__
     q = (select(li, ag.c.name.label("agency"), cf.c.case_no, cf.c.title, rd.c.kind)
          .select_from(li.join(cf, cf.c.id == li.c.case_id).join(ag, ag.c.id == cf.c.agency_id)
@@ -168,6 +166,10 @@ def ledger_entries(db: Database, agency: str | None = None) -> list[LedgerEntry]
         q = q.where(ag.c.name == agency)
     with db.read_session() as s:
         rows = s.execute(q).mappings().all()
+    if not rows:
+        return []  # no ledger yet (the lead's dashboard asks on every read): nothing to sort by
+    from reports.compute import natural_key
+
     out = [LedgerEntry(r["code"], r["agency"], r["case_no"], r["title"] or "", m.ROUND_LABELS.get(r["kind"], r["kind"]),
                        r["item_id"], r["item_text"] or "", r["verdict"] or "", r["deducted"] or 0.0, r["problem"] or "",
                        r["page_ref"] or "", date.fromisoformat(r["deadline"]), r["state"], r["measure"] or "",

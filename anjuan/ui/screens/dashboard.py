@@ -1,14 +1,19 @@
 """组长总览: the lead's dashboard — progress and scores per agency, reviewers, the 合议 queue, the
 merge log and agreement between reviewers.
 
-The skeleton paints at once; one thread worker then reads the campaign part by part (progress,
-outcomes and the queue, merge log, agreement — cheapest first) and posts each part as it is read,
-so even a campaign of 20,000 files shows its progress table within a moment.
+The skeleton paints at once; two thread workers then read the campaign part by part (one: the
+progress, the outcomes and the 合议 queue; the other: the merge log, 自查/复查, the 整改台账 and
+the agreement statistics) and post each part as it is read, so even a campaign of 20,000 files
+shows its progress table within a moment and is fully loaded within a second.
 """
 
 from __future__ import annotations
 
+import gc
+import threading
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -26,7 +31,7 @@ from anjuan.lead.dashboard import (
     final_scores,
     merge_history,
 )
-from anjuan.lead.finals import file_outcomes
+from anjuan.lead.finals import campaign_rows, file_outcomes
 from anjuan.lead.status import CampaignStatus, campaign_status
 from anjuan.rectify.ledger import (
     AgencyLedger,
@@ -47,13 +52,45 @@ from .settle import STALE, SettleScreen
 LOADING = "正在读取…"
 
 
+_gc_lock = threading.Lock()
+_gc_pausing = 0  # reading threads inside gc_paused()
+_gc_resume = False  # whether the collector was on when the first of them paused it
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a reading thread builds 100,000s of small objects
+    (rows, outcomes): with a Textual app's heap, each full collection it would otherwise trigger
+    again and again costs a tenth of a second. Reference counting still frees memory as usual; the
+    collector runs again once the last reading thread is done."""
+    global _gc_pausing, _gc_resume
+    with _gc_lock:
+        if _gc_pausing == 0:
+            _gc_resume = gc.isenabled()
+            gc.disable()
+        _gc_pausing += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pausing -= 1
+            if _gc_pausing == 0 and _gc_resume:
+                gc.enable()
+
+
 def percent(part: int, whole: int) -> str:
     return f"{part * 100 / whole:.0f}%" if whole else "—"
 
 
 def read_rounds(db) -> tuple:
     """The 自查 summary and 复查 comparison, reading the 抽查 finals once, and only if there are rounds."""
+    from sqlalchemy import select
+
     from anjuan import models as m
+
+    with db.read_session() as s:
+        if s.execute(select(m.RoundResult.__table__.c.id).limit(1)).first() is None:
+            return None, []  # no 自查 or 复查 result at all: not even the modules that read them are needed
     from anjuan.rounds.recheck import recheck_comparison
     from anjuan.rounds.results import round_results, spot_results
     from anjuan.rounds.selfcheck import has_selfcheck, selfcheck_summary
@@ -98,7 +135,8 @@ class DashboardScreen(WorkbenchScreen[None]):
     ]
 
     class StatusRead(Message):
-        """Progress per agency and per reviewer was read."""
+        """Progress per agency and per reviewer was read (without the file-level figures: those
+        come with OutcomesRead)."""
 
         def __init__(self, status: CampaignStatus) -> None:
             super().__init__()
@@ -247,38 +285,53 @@ class DashboardScreen(WorkbenchScreen[None]):
         self.reading = True
         self.failed = False
         self.show_summary()
-        # Two threads: agreement statistics are worked out by the database (SQLite leaves the
-        # GIL while it counts) at the same time as the progress, the outcomes and the queue.
+        # Two threads of about equal work: the progress, the outcomes and the queue in one; the
+        # merge log, 自查/复查, the 整改台账 and the agreement statistics in the other. Much of
+        # it is the database's (SQLite leaves the GIL while it reads and counts), so on two cores
+        # they overlap well.
         self._parts_pending = 2
         self.load()
-        self.load_agreement()
+        self.load_others()
 
     @work(thread=True, exclusive=True, group="dashboard", exit_on_error=False, description="读取评查进度与待合议案卷")
     def load(self) -> None:
+        with gc_paused():
+            self._load()
+
+    def _load(self) -> None:
         db = self.session.db
         worker = get_current_worker()
-        outcomes = file_outcomes(db)  # worked out once, for the progress table and the 合议 queue
-        self.post_message(self.StatusRead(campaign_status(db, outcomes)))
+        # Read once, for the progress table, the outcomes and the scores; the progress is shown
+        # first, while the veto items are read and the outcomes worked out.
+        rows = campaign_rows(db, vetoes=False)
+        self.post_message(self.StatusRead(campaign_status(db, rows=rows, finals=False)))
         if worker.is_cancelled:
             return
+        outcomes = file_outcomes(db, rows=rows)  # worked out once, for the 合议 queue and the scores
         states = Counter(o.state for o in outcomes.values())
-        self.post_message(self.OutcomesRead(conflict_queue(db, outcomes), final_scores(db, outcomes), states))
-        if worker.is_cancelled:
-            return
+        self.post_message(self.OutcomesRead(conflict_queue(db, outcomes), final_scores(db, outcomes, rows), states))
+
+    @work(thread=True, exclusive=True, group="dashboard-others", exit_on_error=False,
+          description="读取合并记录、自查复查、整改台账和双人评查一致性")
+    def load_others(self) -> None:
+        with gc_paused():
+            self._load_others()
+
+    def _load_others(self) -> None:
+        db = self.session.db
+        worker = get_current_worker()
         self.post_message(self.MergesRead(merge_history(db)))
         if worker.is_cancelled:
             return
-        today = local_today()
         self.post_message(self.RoundsRead(*read_rounds(db)))
         if worker.is_cancelled:
             return
+        today = local_today()
         self.post_message(self.LedgerRead(ledger_summary(db, today), overdue_entries(db, today), today))
-
-    @work(thread=True, exclusive=True, group="dashboard-agreement", exit_on_error=False,
-          description="统计双人评查一致性")
-    def load_agreement(self) -> None:
-        summary = agreement_summary(self.session.db)
-        if not get_current_worker().is_cancelled:
+        if worker.is_cancelled:
+            return
+        summary = agreement_summary(db)
+        if not worker.is_cancelled:
             self.post_message(self.AgreementRead(summary))
 
     def _part_read(self) -> None:
@@ -292,7 +345,7 @@ class DashboardScreen(WorkbenchScreen[None]):
     @on(Worker.StateChanged)
     def read_failed(self, event: Worker.StateChanged) -> None:
         # The error itself is reported by WorkbenchScreen; here the summary stops saying 正在读取.
-        if event.worker.group in ("dashboard", "dashboard-agreement") and event.state == WorkerState.ERROR:
+        if event.worker.group in ("dashboard", "dashboard-others") and event.state == WorkerState.ERROR:
             self.reading = False
             self.failed = True
             self.show_summary()
@@ -311,7 +364,7 @@ class DashboardScreen(WorkbenchScreen[None]):
         self.states = message.states
         self.show_agencies()
         self.show_queue()
-        self.show_summary()
+        self._part_read()  # the first reading thread's last part
 
     @on(MergesRead)
     def merges_read(self, message: MergesRead) -> None:
@@ -344,7 +397,7 @@ class DashboardScreen(WorkbenchScreen[None]):
             self.query_one("#agreement-text", Static).update(data.get("text", ""))
         grid.empty_text = "尚无两名评查人员均已提交的双人评查案卷"
         grid.show(rows)
-        self._part_read()
+        self._part_read()  # the second reading thread's last part
 
     @on(RoundsRead)
     def rounds_read(self, message: RoundsRead) -> None:
@@ -390,7 +443,6 @@ class DashboardScreen(WorkbenchScreen[None]):
             f"逾期未整改问题（截至 {message.today.isoformat()}，共 {len(message.overdue)} 个）")
         label = f"5 整改 逾期{len(message.overdue)}" if message.overdue else "5 整改"
         self.query_one(TabbedContent).get_tab("rectify").label = label
-        self._part_read()  # the main reading thread's last part
 
     # Showing what was read.
     def show_summary(self) -> None:

@@ -133,6 +133,7 @@ class GridList(RowList):
     def show(self, rows: Sequence[Sequence[Cell]], keys: Sequence[str] | None = None, keep: str | None = None) -> None:
         """Replace the rows (keys identify them; the cursor stays on `keep`, or the current key)."""
         current = self.current_key if keep is None else keep
+        could_choose = self.choosable and bool(self.rows)
         self.rows = rows
         self.keys = keys if keys is not None else [str(n) for n in range(len(rows))]
         auto = []
@@ -148,7 +149,10 @@ class GridList(RowList):
         self.reset_rows()
         # A list sized to its rows (height: auto) has to be laid out again when their number changes.
         self.refresh(layout=True)
-        self.refresh_bindings()
+        if self.choosable and bool(rows) != could_choose:
+            # Only 'choose' depends on the rows (check_action): the footer, which rebuilds all its
+            # keys on every refresh, is told only when it comes or goes.
+            self.refresh_bindings()
         if rows:
             self.cursor_moved(self.cursor)
 
