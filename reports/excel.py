@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import xlsxwriter
+import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import CellNumberTuple, CellStringTuple, Worksheet
 
@@ -19,9 +20,11 @@ from . import wording as w
 from .model import VERDICT_VETO, BulletinData
 
 MAX_CELL = 32767
-# Up to this many cells the workbook is built in memory (shared strings: smaller file, faster);
-# beyond it xlsxwriter's constant_memory mode streams each row to disk as it is written.
-IN_MEMORY_CELLS = 3_000_000
+# Up to this many cells the workbook is built in memory (shared strings: a smaller file); beyond
+# it xlsxwriter's constant_memory mode writes each row as soon as the next one starts. In memory,
+# xlsxwriter keeps about 100 bytes per cell until the file is closed (20,000 files with 144,000
+# problems: 1.4 million cells, 140 MB), streaming keeps one row; both take about as long.
+IN_MEMORY_CELLS = 500_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -53,29 +56,56 @@ def _lines(text: str, width: float) -> int:
     return total
 
 
+_preserve = getattr(xlsxwriter.worksheet, "_preserve_whitespace", None)
+
+
 class FastWorksheet(Worksheet):
     """xlsxwriter's worksheet with a shorter path for the cells a bulletin writes by the million.
 
-    A formatted number, or a formatted shared string (the workbook is not in constant_memory mode),
-    is written as the very XML xlsxwriter writes for it, without building and escaping an
-    attribute list per cell (a cell reference and a style index have nothing to escape); every
-    other cell goes through xlsxwriter's own code. tests/test_excel_cells.py checks the sheets are
-    byte for byte those of the stock worksheet.
+    A formatted number or string is written as the very XML xlsxwriter writes for it, without
+    building and escaping an attribute list per cell (a cell reference and a style index have
+    nothing to escape); in constant_memory mode the escaped form of each distinct string is kept
+    (agency names, item texts and notes repeat on thousands of rows). Every other cell goes
+    through xlsxwriter's own code. tests/test_excel_cells.py checks the sheets are byte for byte
+    those of the stock worksheet.
     """
+
+    INLINE_CACHE = 100_000
 
     def _write_cell(self, row: int, col: int, cell) -> None:
         kind = type(cell)
         fmt = cell.format
         if fmt is not None:
-            if kind is CellStringTuple and not self.constant_memory:
-                self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{fmt._get_xf_index()}" t="s">'
-                              f'<v>{cell.string}</v></c>')
-                return
-            if kind is CellNumberTuple:
+            if kind is CellStringTuple:
+                if not self.constant_memory:  # a shared string: its index
+                    self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{fmt._get_xf_index()}" t="s">'
+                                  f'<v>{cell.string}</v></c>')
+                    return
+                tail = self._inline(cell.string)
+                if tail is not None:
+                    self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{fmt._get_xf_index()}"{tail}')
+                    return
+            elif kind is CellNumberTuple:
                 self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{fmt._get_xf_index()}">'
                               f'<v>{cell.number:.16G}</v></c>')
                 return
         super()._write_cell(row, col, cell)
+
+    def _inline(self, string: str) -> str | None:
+        """What follows the style index of an in-line string cell (None: not a plain string)."""
+        cache = self.__dict__.setdefault("_inline_cache", {})
+        tail = cache.get(string)
+        if tail is None:
+            if _preserve is None:
+                return None
+            text = self._escape_control_characters(string)
+            if text.startswith("<r>") and text.endswith("</r>"):
+                return None  # xlsxwriter writes it as a rich string
+            space = ' xml:space="preserve"' if _preserve(text) else ""
+            tail = f' t="inlineStr"><is><t{space}>{self._escape_data(text)}</t></is></c>'
+            if len(cache) < self.INLINE_CACHE:
+                cache[string] = tail
+        return tail
 
 
 class _Sheet:

@@ -517,6 +517,27 @@ def test_hostile_xlsx_cells_are_strings(hostile):
         assert not [n for n in z.namelist() if "<f>" in z.read(n).decode("utf-8", "replace")]
 
 
+def test_streamed_xlsx_holds_the_same_cells(hostile, tmp_path):
+    """A large campaign's workbook is streamed (constant_memory, in-line strings): same sheets,
+    cells, row heights and merged ranges as the in-memory one."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from reports.excel import write_xlsx
+
+    data = hostile[0]
+    books = []
+    for stream in (False, True):
+        write_xlsx(data, tmp_path / f"{stream}.xlsx", stream=stream)
+        books.append(openpyxl.load_workbook(tmp_path / f"{stream}.xlsx"))
+    memory, streamed = books
+    assert memory.sheetnames == streamed.sheetnames
+    for a, b in zip(memory.worksheets, streamed.worksheets, strict=True):
+        assert [[(c.value, c.data_type, c.number_format) for c in r] for r in a.iter_rows()] == \
+               [[(c.value, c.data_type, c.number_format) for c in r] for r in b.iter_rows()], a.title
+        assert {k: d.height for k, d in a.row_dimensions.items()} == {k: d.height for k, d in b.row_dimensions.items()}
+        assert sorted(map(str, a.merged_cells.ranges)) == sorted(map(str, b.merged_cells.ranges))
+    assert any(c.value == EVIL_NOTE for r in streamed["问题明细"].iter_rows() for c in r)
+
+
 def test_hostile_docx_keeps_text_literal(hostile):
     data, out, _ = hostile
     d, paras = _docx_text(out / "反馈意见书" / f"{data.agencies[1].file_stem}.docx")
