@@ -13,7 +13,7 @@ from pathlib import Path
 
 import xlsxwriter
 import xlsxwriter.worksheet
-from xlsxwriter.utility import xl_rowcol_to_cell_fast
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import CellNumberTuple, CellStringTuple, Worksheet
 
 from . import wording as w
@@ -57,6 +57,24 @@ def _lines(text: str, width: float) -> int:
 
 
 _preserve = getattr(xlsxwriter.worksheet, "_preserve_whitespace", None)
+_INF = float("inf")
+_COLUMNS: dict[int, str] = {}
+
+
+def _column(col: int) -> str:
+    name = _COLUMNS.get(col)
+    if name is None:
+        name = _COLUMNS[col] = xl_col_to_name(col)
+    return name
+
+
+class _RawCells:
+    """The XML of a row's cells, written as it is (FastWorksheet.write_cells)."""
+
+    __slots__ = ("xml",)
+
+    def __init__(self, xml: str):
+        self.xml = xml
 
 
 class FastWorksheet(Worksheet):
@@ -72,8 +90,47 @@ class FastWorksheet(Worksheet):
 
     INLINE_CACHE = 100_000
 
+    def write_cells(self, row: int, cells: list[tuple[int, object, object, bool]]) -> bool:
+        """In constant_memory mode, the cells (column, value, format, is a number) of a row that
+        nothing else writes to, in column order, kept as one piece of XML until the row is written
+        (one write instead of one per cell). False, and nothing done, where xlsxwriter's own
+        writers are needed (not streaming, a row already started or out of bounds, a string
+        that may need truncating or looks like a rich string, a number that is not finite)."""
+        if not self.constant_memory or not cells or _preserve is None or self.table.get(row):
+            return False
+        if row > self.previous_row:
+            self._write_single_row(row)  # as xlsxwriter's writers do: the previous row is complete
+        if self._check_dimensions(row, cells[0][0]) or self._check_dimensions(row, cells[-1][0]):
+            return False
+        r = str(row + 1)
+        parts = []
+        heads = self.__dict__.setdefault("_heads", {})  # (column, format) -> ('<c r="A', '" s="3"')
+        tails = self.__dict__.setdefault("_inline_cache", {})
+        for col, value, fmt, numeric in cells:
+            head = heads.get((col, fmt))
+            if head is None:
+                if fmt is None:
+                    return False
+                head = heads[(col, fmt)] = (f'<c r="{_column(col)}', f'" s="{fmt._get_xf_index()}"')
+            if numeric:
+                if value != value or value in (_INF, -_INF):
+                    return False
+                parts.append(f"{head[0]}{r}{head[1]}><v>{value:.16G}</v></c>")
+            else:
+                tail = tails.get(value)
+                if tail is None:
+                    tail = self._inline(value) if len(value) <= self.xls_strmax // 2 else None
+                    if tail is None:
+                        return False
+                parts.append(f"{head[0]}{r}{head[1]}{tail}")
+        self.table[row][cells[0][0]] = _RawCells("".join(parts))
+        return True
+
     def _write_cell(self, row: int, col: int, cell) -> None:
         kind = type(cell)
+        if kind is _RawCells:
+            self.fh.write(cell.xml)
+            return
         fmt = cell.format
         if fmt is not None:
             if kind is CellStringTuple:
@@ -147,18 +204,30 @@ class _Sheet:
         else:
             ws.write_string(r, col, _text(value), f["wrap"] if kind == "wrap" else f["text"])
 
-    def add(self, values, kinds=None) -> None:
+    def add(self, values, kinds=None, veto: int | None = None) -> None:
+        """One row; `veto`: the column that shows 否决 (in red) instead of its value."""
         if kinds is not None:
             for col, (v, k) in enumerate(zip(values, kinds, strict=False)):
                 self.put(col, v, k)
             self.row += 1
             return
         r = self.row
+        cells = []
         for col, v in enumerate(values):
+            if col == veto:
+                cells.append((col, VERDICT_VETO, self.f["veto"], False, self._writers[col][0]))
+                continue
             if v is None or v == "":  # empty cells are not written at all (column formats apply)
                 continue
             writer, fmt, numeric = self._writers[col]
-            writer(r, col, v if numeric else _cached_text(v), fmt)
+            cells.append((col, v if numeric else _cached_text(v), fmt, numeric, writer))
+        fast = getattr(self.ws, "write_cells", None)
+        if not (fast and fast(r, [c[:4] for c in cells])):
+            for col, value, fmt, _numeric, writer in cells:
+                if col == veto:
+                    self.ws.write_string(r, col, value, fmt)
+                else:
+                    writer(r, col, value, fmt)
         if self.fit:
             lines = max((_lines(v, self.widths[c]) for c, v in enumerate(values)
                          if self.kinds[c] == "wrap" and isinstance(v, str)), default=1)
@@ -359,13 +428,11 @@ def _problems(wb, data: BulletinData, f) -> None:
     headers = [("执法机关", 28, "text"), ("案号", 22, "text"), ("项目编号", 9, "text"), ("评查项目", 60, "text"),
                ("扣分", 6, "num"), ("存在问题", 50, "text"), ("页码", 8, "text"), ("问题表述", 40, "text")]
     s = _Sheet(wb, "问题明细", f, headers)
-    veto = f["veto"]
     for a in data.agencies:
         for x in a.files:
             for p in x.problems:
                 if p.verdict == VERDICT_VETO:
-                    s.add((x.agency, x.case_no, p.item_id, p.item_text, None, p.note, p.page_ref, p.statement))
-                    s.ws.write_string(s.row - 1, 4, VERDICT_VETO, veto)
+                    s.add((x.agency, x.case_no, p.item_id, p.item_text, None, p.note, p.page_ref, p.statement), veto=4)
                 else:
                     s.add((x.agency, x.case_no, p.item_id, p.item_text, p.deducted, p.note, p.page_ref, p.statement))
     s.finish()

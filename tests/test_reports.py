@@ -538,6 +538,26 @@ def test_streamed_xlsx_holds_the_same_cells(hostile, tmp_path):
     assert any(c.value == EVIL_NOTE for r in streamed["问题明细"].iter_rows() for c in r)
 
 
+@pytest.mark.parametrize("stream", [False, True])
+def test_fast_xlsx_cells_are_xlsxwriters_own(hostile, tmp_path, monkeypatch, stream):
+    """reports.excel.FastWorksheet's short paths write every sheet byte for byte as xlsxwriter's
+    own worksheet does (hostile text: markup, control characters, long names)."""
+    from xlsxwriter.worksheet import Worksheet
+
+    from reports import excel
+
+    data = hostile[0]
+    excel.write_xlsx(data, tmp_path / "fast.xlsx", stream=stream)
+    monkeypatch.setattr(excel, "FastWorksheet", Worksheet)
+    excel.write_xlsx(data, tmp_path / "stock.xlsx", stream=stream)
+    with zipfile.ZipFile(tmp_path / "fast.xlsx") as a, zipfile.ZipFile(tmp_path / "stock.xlsx") as b:
+        assert a.namelist() == b.namelist()
+        sheets = [n for n in a.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert len(sheets) >= 5
+        for name in sheets:
+            assert a.read(name) == b.read(name), name
+
+
 def test_hostile_docx_keeps_text_literal(hostile):
     data, out, _ = hostile
     d, paras = _docx_text(out / "反馈意见书" / f"{data.agencies[1].file_stem}.docx")
