@@ -582,11 +582,8 @@ class DocxWriter:
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
             for name, data_ in self._entries:
                 if name == "word/document.xml":
-                    with z.open(name, "w") as out:
-                        out.write(self._doc_head)
-                        for part in body.parts:
-                            out.write(part.encode("utf-8"))
-                        out.write(self._tail)
+                    with z.open(name, "w") as out:  # in one piece: one compress call, not one per paragraph
+                        out.write(b"".join((self._doc_head, "".join(body.parts).encode("utf-8"), self._tail)))
                 elif name == "docProps/core.xml":
                     z.writestr(name, core)
                 elif name == "word/_rels/document.xml.rels" and body.images:
