@@ -549,6 +549,21 @@ class _BodyXml:
     __html__ = __str__
 
 
+def _write_chunked(out, parts: list[str], chunk: int = 1 << 18) -> None:
+    """Write many small XML pieces in chunks of about `chunk` characters: one compress call per
+    chunk instead of one per paragraph, and never the whole document as one string."""
+    buf: list[str] = []
+    size = 0
+    for part in parts:
+        buf.append(part)
+        size += len(part)
+        if size >= chunk:
+            out.write("".join(buf).encode("utf-8"))
+            buf, size = [], 0
+    if buf:
+        out.write("".join(buf).encode("utf-8"))
+
+
 class DocxWriter:
     """Writes documents into copies of the styled template, the body streamed into the package.
 
@@ -582,8 +597,10 @@ class DocxWriter:
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
             for name, data_ in self._entries:
                 if name == "word/document.xml":
-                    with z.open(name, "w") as out:  # in one piece: one compress call, not one per paragraph
-                        out.write(b"".join((self._doc_head, "".join(body.parts).encode("utf-8"), self._tail)))
+                    with z.open(name, "w") as out:
+                        out.write(self._doc_head)
+                        _write_chunked(out, body.parts)
+                        out.write(self._tail)
                 elif name == "docProps/core.xml":
                     z.writestr(name, core)
                 elif name == "word/_rels/document.xml.rels" and body.images:
