@@ -14,7 +14,7 @@ from pathlib import Path
 import xlsxwriter
 import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell_fast
-from xlsxwriter.worksheet import CellNumberTuple, CellStringTuple, Worksheet
+from xlsxwriter.worksheet import Worksheet
 
 from . import wording as w
 from .model import VERDICT_VETO, BulletinData
@@ -56,7 +56,14 @@ def _lines(text: str, width: float) -> int:
     return total
 
 
+# FastWorksheet's short paths use these xlsxwriter (3.x) internals; where one is missing every
+# cell goes through xlsxwriter's own code.
+CellNumberTuple = getattr(xlsxwriter.worksheet, "CellNumberTuple", None)
+CellStringTuple = getattr(xlsxwriter.worksheet, "CellStringTuple", None)
 _preserve = getattr(xlsxwriter.worksheet, "_preserve_whitespace", None)
+FAST = None not in (CellNumberTuple, CellStringTuple, _preserve) and all(
+    hasattr(Worksheet, name) for name in ("_write_single_row", "_check_dimensions", "_escape_control_characters",
+                                          "_escape_data", "_write_cell"))
 _INF = float("inf")
 _COLUMNS: dict[int, str] = {}
 
@@ -96,7 +103,7 @@ class FastWorksheet(Worksheet):
         (one write instead of one per cell). False, and nothing done, where xlsxwriter's own
         writers are needed (not streaming, a row already started or out of bounds, a string
         that may need truncating or looks like a rich string, a number that is not finite)."""
-        if not self.constant_memory or not cells or _preserve is None or self.table.get(row):
+        if not FAST or not self.constant_memory or not cells or self.table.get(row):
             return False
         if row > self.previous_row:
             self._write_single_row(row)  # as xlsxwriter's writers do: the previous row is complete
@@ -153,7 +160,7 @@ class FastWorksheet(Worksheet):
         cache = self.__dict__.setdefault("_inline_cache", {})
         tail = cache.get(string)
         if tail is None:
-            if _preserve is None:
+            if not FAST:
                 return None
             text = self._escape_control_characters(string)
             if text.startswith("<r>") and text.endswith("</r>"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from datetime import datetime
 
 import pytest
 import xlsxwriter
@@ -14,7 +15,7 @@ from reports.excel import FastWorksheet
 def _workbook(path, worksheet_class, constant_memory: bool) -> None:
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": constant_memory, "strings_to_formulas": False,
                                          "strings_to_urls": False, "strings_to_numbers": False})
-    wb.set_properties({"created": None})
+    wb.set_properties({"created": datetime(2025, 1, 10, 9, 0, 0)})  # the same docProps in both files
     text = wb.add_format({"font_name": "宋体", "valign": "top"})
     score = wb.add_format({"num_format": "0.00"})
     ws = wb.add_worksheet("数据", worksheet_class=worksheet_class)
@@ -32,7 +33,7 @@ def _workbook(path, worksheet_class, constant_memory: bool) -> None:
         ws.write_boolean(row, 31, bool(row % 2), text)
     ws.write_formula(41, 0, "=1+1", text, 2)
     ws.write_rich_string(42, 0, "普通", wb.add_format({"bold": True}), "加粗", text)
-    ws.write_datetime(43, 0, __import__("datetime").datetime(2025, 1, 10), wb.add_format({"num_format": "yyyy-mm-dd"}))
+    ws.write_datetime(43, 0, datetime(2025, 1, 10), wb.add_format({"num_format": "yyyy-mm-dd"}))
     ws.autofilter(0, 0, 40, 31)
     ws.freeze_panes(1, 0)
     wb.close()
