@@ -204,7 +204,9 @@ def build_reports(data: BulletinData, outdir: str | Path, formats: Sequence[str]
         sub.mkdir(exist_ok=True)
     written: list[Path] = []
     try:
-        with paused_gc():
+        from .wording import remembering_details
+
+        with paused_gc(), remembering_details():
             _build(data, outdir, formats, templates_dir, stem, sub, agencies, written, tick, word_template, charts)
     except OSError as exc:
         raise ReportError(f"写入 {exc.filename or outdir} 失败：{exc.strerror or exc}") from None

@@ -12,14 +12,19 @@ import re
 from pathlib import Path
 
 import xlsxwriter
+import xlsxwriter.worksheet
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell_fast
+from xlsxwriter.worksheet import Worksheet
 
 from . import wording as w
 from .model import VERDICT_VETO, BulletinData
 
 MAX_CELL = 32767
-# Up to this many cells the workbook is built in memory (shared strings: smaller file, faster);
-# beyond it xlsxwriter's constant_memory mode streams each row to disk as it is written.
-IN_MEMORY_CELLS = 3_000_000
+# Up to this many cells the workbook is built in memory (shared strings: a smaller file); beyond
+# it xlsxwriter's constant_memory mode writes each row as soon as the next one starts. In memory,
+# xlsxwriter keeps about 100 bytes per cell until the file is closed (20,000 files with 144,000
+# problems: 1.4 million cells, 140 MB), streaming keeps one row; both take about as long.
+IN_MEMORY_CELLS = 500_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -51,12 +56,128 @@ def _lines(text: str, width: float) -> int:
     return total
 
 
+# FastWorksheet's short paths use these xlsxwriter (3.x) internals; where one is missing every
+# cell goes through xlsxwriter's own code.
+CellNumberTuple = getattr(xlsxwriter.worksheet, "CellNumberTuple", None)
+CellStringTuple = getattr(xlsxwriter.worksheet, "CellStringTuple", None)
+_preserve = getattr(xlsxwriter.worksheet, "_preserve_whitespace", None)
+FAST = None not in (CellNumberTuple, CellStringTuple, _preserve) and all(
+    hasattr(Worksheet, name) for name in ("_write_single_row", "_check_dimensions", "_escape_control_characters",
+                                          "_escape_data", "_write_cell"))
+_INF = float("inf")
+_COLUMNS: dict[int, str] = {}
+
+
+def _column(col: int) -> str:
+    name = _COLUMNS.get(col)
+    if name is None:
+        name = _COLUMNS[col] = xl_col_to_name(col)
+    return name
+
+
+class _RawCells:
+    """The XML of a row's cells, written as it is (FastWorksheet.write_cells)."""
+
+    __slots__ = ("xml",)
+
+    def __init__(self, xml: str):
+        self.xml = xml
+
+
+class FastWorksheet(Worksheet):
+    """xlsxwriter's worksheet with a shorter path for the cells a bulletin writes by the million.
+
+    A formatted number or string is written as the very XML xlsxwriter writes for it, without
+    building and escaping an attribute list per cell (a cell reference and a style index have
+    nothing to escape); in constant_memory mode the escaped form of each distinct string is kept
+    (agency names, item texts and notes repeat on thousands of rows). Every other cell goes
+    through xlsxwriter's own code. tests/test_excel_cells.py checks the sheets are byte for byte
+    those of the stock worksheet.
+    """
+
+    INLINE_CACHE = 100_000
+
+    def write_cells(self, row: int, cells: list[tuple[int, object, object, bool]]) -> bool:
+        """In constant_memory mode, the cells (column, value, format, is a number) of a row that
+        nothing else writes to, in column order, kept as one piece of XML until the row is written
+        (one write instead of one per cell). False, and nothing done, where xlsxwriter's own
+        writers are needed (not streaming, a row already started or out of bounds, a string
+        that may need truncating or looks like a rich string, a number that is not finite)."""
+        if not FAST or not self.constant_memory or not cells or self.table.get(row):
+            return False
+        if row > self.previous_row:
+            self._write_single_row(row)  # as xlsxwriter's writers do: the previous row is complete
+        if self._check_dimensions(row, cells[0][0]) or self._check_dimensions(row, cells[-1][0]):
+            return False
+        r = str(row + 1)
+        parts = []
+        heads = self.__dict__.setdefault("_heads", {})  # (column, format) -> ('<c r="A', '" s="3"')
+        tails = self.__dict__.setdefault("_inline_cache", {})
+        for col, value, fmt, numeric in cells:
+            head = heads.get((col, fmt))
+            if head is None:
+                if fmt is None:
+                    return False
+                head = heads[(col, fmt)] = (f'<c r="{_column(col)}', f'" s="{fmt._get_xf_index()}"')
+            if numeric:
+                if value != value or value in (_INF, -_INF):
+                    return False
+                parts.append(f"{head[0]}{r}{head[1]}><v>{value:.16G}</v></c>")
+            else:
+                tail = tails.get(value)
+                if tail is None:
+                    tail = self._inline(value) if len(value) <= self.xls_strmax // 2 else None
+                    if tail is None:
+                        return False
+                parts.append(f"{head[0]}{r}{head[1]}{tail}")
+        self.table[row][cells[0][0]] = _RawCells("".join(parts))
+        return True
+
+    def _write_cell(self, row: int, col: int, cell) -> None:
+        kind = type(cell)
+        if kind is _RawCells:
+            self.fh.write(cell.xml)
+            return
+        fmt = cell.format
+        if fmt is not None:
+            if kind is CellStringTuple:
+                if not self.constant_memory:  # a shared string: its index
+                    self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{fmt._get_xf_index()}" t="s">'
+                                  f'<v>{cell.string}</v></c>')
+                    return
+                tail = self._inline(cell.string)
+                if tail is not None:
+                    self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{fmt._get_xf_index()}"{tail}')
+                    return
+            elif kind is CellNumberTuple:
+                self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{fmt._get_xf_index()}">'
+                              f'<v>{cell.number:.16G}</v></c>')
+                return
+        super()._write_cell(row, col, cell)
+
+    def _inline(self, string: str) -> str | None:
+        """What follows the style index of an in-line string cell (None: not a plain string)."""
+        cache = self.__dict__.setdefault("_inline_cache", {})
+        tail = cache.get(string)
+        if tail is None:
+            if not FAST:
+                return None
+            text = self._escape_control_characters(string)
+            if text.startswith("<r>") and text.endswith("</r>"):
+                return None  # xlsxwriter writes it as a rich string
+            space = ' xml:space="preserve"' if _preserve(text) else ""
+            tail = f' t="inlineStr"><is><t{space}>{self._escape_data(text)}</t></is></c>'
+            if len(cache) < self.INLINE_CACHE:
+                cache[string] = tail
+        return tail
+
+
 class _Sheet:
     """A worksheet written row by row with typed cells."""
 
     def __init__(self, wb, name: str, formats: dict, headers: list[tuple[str, int, str]] | None = None,
                  fit: bool = False):
-        self.ws = wb.add_worksheet(name)
+        self.ws = wb.add_worksheet(name, worksheet_class=FastWorksheet)
         self.f = formats
         self.row = 0
         self.name = name
@@ -74,8 +195,10 @@ class _Sheet:
             self.widths = [w for _, w, _ in headers]
             self.fit = fit
             ws = self.ws
-            self._writers = [(ws.write_number, formats[k], True) if k in ("score", "pct", "int", "num")
-                             else (ws.write_string, formats["wrap" if k == "wrap" else "text"], False)
+            # the undecorated writers: row and column are always numbers here (no "A1" to parse)
+            number, string = getattr(ws, "_write_number", ws.write_number), getattr(ws, "_write_string", ws.write_string)
+            self._writers = [(number, formats[k], True) if k in ("score", "pct", "int", "num")
+                             else (string, formats["wrap" if k == "wrap" else "text"], False)
                              for k in self.kinds]
             self.row = 1
 
@@ -88,18 +211,30 @@ class _Sheet:
         else:
             ws.write_string(r, col, _text(value), f["wrap"] if kind == "wrap" else f["text"])
 
-    def add(self, values, kinds=None) -> None:
+    def add(self, values, kinds=None, veto: int | None = None) -> None:
+        """One row; `veto`: the column that shows 否决 (in red) instead of its value."""
         if kinds is not None:
             for col, (v, k) in enumerate(zip(values, kinds, strict=False)):
                 self.put(col, v, k)
             self.row += 1
             return
         r = self.row
+        cells = []
         for col, v in enumerate(values):
+            if col == veto:
+                cells.append((col, VERDICT_VETO, self.f["veto"], False, self._writers[col][0]))
+                continue
             if v is None or v == "":  # empty cells are not written at all (column formats apply)
                 continue
             writer, fmt, numeric = self._writers[col]
-            writer(r, col, v if numeric else _cached_text(v), fmt)
+            cells.append((col, v if numeric else _cached_text(v), fmt, numeric, writer))
+        fast = getattr(self.ws, "write_cells", None)
+        if not (fast and fast(r, [c[:4] for c in cells])):
+            for col, value, fmt, _numeric, writer in cells:
+                if col == veto:
+                    self.ws.write_string(r, col, value, fmt)
+                else:
+                    writer(r, col, value, fmt)
         if self.fit:
             lines = max((_lines(v, self.widths[c]) for c, v in enumerate(values)
                          if self.kinds[c] == "wrap" and isinstance(v, str)), default=1)
@@ -300,13 +435,11 @@ def _problems(wb, data: BulletinData, f) -> None:
     headers = [("执法机关", 28, "text"), ("案号", 22, "text"), ("项目编号", 9, "text"), ("评查项目", 60, "text"),
                ("扣分", 6, "num"), ("存在问题", 50, "text"), ("页码", 8, "text"), ("问题表述", 40, "text")]
     s = _Sheet(wb, "问题明细", f, headers)
-    veto = f["veto"]
     for a in data.agencies:
         for x in a.files:
             for p in x.problems:
                 if p.verdict == VERDICT_VETO:
-                    s.add((x.agency, x.case_no, p.item_id, p.item_text, None, p.note, p.page_ref, p.statement))
-                    s.ws.write_string(s.row - 1, 4, VERDICT_VETO, veto)
+                    s.add((x.agency, x.case_no, p.item_id, p.item_text, None, p.note, p.page_ref, p.statement), veto=4)
                 else:
                     s.add((x.agency, x.case_no, p.item_id, p.item_text, p.deducted, p.note, p.page_ref, p.statement))
     s.finish()

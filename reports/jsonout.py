@@ -35,7 +35,7 @@ def _default(o):
 
 
 def _dumps(o) -> str:
-    return json.dumps(o, default=_default, ensure_ascii=False)
+    return json.dumps(o, default=_default, ensure_ascii=False, check_circular=False)  # plain data: no cycles
 
 
 def write_json(data: BulletinData, path: Path) -> None:

@@ -549,6 +549,21 @@ class _BodyXml:
     __html__ = __str__
 
 
+def _write_chunked(out, parts: list[str], chunk: int = 1 << 18) -> None:
+    """Write many small XML pieces in chunks of about `chunk` characters: one compress call per
+    chunk instead of one per paragraph, and never the whole document as one string."""
+    buf: list[str] = []
+    size = 0
+    for part in parts:
+        buf.append(part)
+        size += len(part)
+        if size >= chunk:
+            out.write("".join(buf).encode("utf-8"))
+            buf, size = [], 0
+    if buf:
+        out.write("".join(buf).encode("utf-8"))
+
+
 class DocxWriter:
     """Writes documents into copies of the styled template, the body streamed into the package.
 
@@ -584,8 +599,7 @@ class DocxWriter:
                 if name == "word/document.xml":
                     with z.open(name, "w") as out:
                         out.write(self._doc_head)
-                        for part in body.parts:
-                            out.write(part.encode("utf-8"))
+                        _write_chunked(out, body.parts)
                         out.write(self._tail)
                 elif name == "docProps/core.xml":
                     z.writestr(name, core)

@@ -7,6 +7,8 @@ two decimals, rates as percentages with one decimal, points as written in the st
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 from . import model as md
@@ -551,8 +553,39 @@ def occurrence_text(o: md.Occurrence) -> str:
     return f"{o.case_no}（{inner}）"
 
 
+# group_detail's texts while reports are being written (build_reports): the Word, HTML and
+# Markdown letters state each problem group alike, so it is worded once. Keyed by the group's id,
+# the group itself kept beside its text so the id cannot be reused meanwhile.
+_details: dict[int, tuple[md.ProblemGroup, str]] | None = None
+
+
+@contextmanager
+def remembering_details() -> Iterator[None]:
+    """Within this block group_detail words each problem group once (the data must not change)."""
+    global _details
+    outer = _details
+    if outer is None:
+        _details = {}
+    try:
+        yield
+    finally:
+        _details = outer
+
+
 def group_detail(g: md.ProblemGroup) -> str:
     """涉及案卷：…；reviewers' notes that say more than the heading."""
+    memo = _details
+    if memo is not None:
+        hit = memo.get(id(g))
+        if hit is not None and hit[0] is g:
+            return hit[1]
+    text = _group_detail(g)
+    if memo is not None:
+        memo[id(g)] = (g, text)
+    return text
+
+
+def _group_detail(g: md.ProblemGroup) -> str:
     text = "涉及案卷：" + "、".join(occurrence_text(o) for o in g.occurrences) + "。"
     notes = []
     for o in g.occurrences:

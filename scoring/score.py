@@ -13,7 +13,7 @@ VETO = "否决"
 VERDICTS = (PASS, DEDUCT, NA, VETO)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnswerInput:
     """One reviewer answer to one checklist item, as the engine sees it."""
 
@@ -24,7 +24,7 @@ class AnswerInput:
     page_ref: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CategoryResult:
     id: str
     name: str
@@ -37,7 +37,7 @@ class CategoryResult:
         return self.lost / self.possible if self.possible > EPS else 0.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     """A deduction or veto found in a file."""
 
@@ -49,7 +49,7 @@ class Problem:
     page_ref: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CaseScore:
     """The result of scoring one file: score, grade and what went into them."""
 

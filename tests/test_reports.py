@@ -517,6 +517,47 @@ def test_hostile_xlsx_cells_are_strings(hostile):
         assert not [n for n in z.namelist() if "<f>" in z.read(n).decode("utf-8", "replace")]
 
 
+def test_streamed_xlsx_holds_the_same_cells(hostile, tmp_path):
+    """A large campaign's workbook is streamed (constant_memory, in-line strings): same sheets,
+    cells, row heights and merged ranges as the in-memory one."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from reports.excel import write_xlsx
+
+    data = hostile[0]
+    books = []
+    for stream in (False, True):
+        write_xlsx(data, tmp_path / f"{stream}.xlsx", stream=stream)
+        books.append(openpyxl.load_workbook(tmp_path / f"{stream}.xlsx"))
+    memory, streamed = books
+    assert memory.sheetnames == streamed.sheetnames
+    for a, b in zip(memory.worksheets, streamed.worksheets, strict=True):
+        assert [[(c.value, c.data_type, c.number_format) for c in r] for r in a.iter_rows()] == \
+               [[(c.value, c.data_type, c.number_format) for c in r] for r in b.iter_rows()], a.title
+        assert {k: d.height for k, d in a.row_dimensions.items()} == {k: d.height for k, d in b.row_dimensions.items()}
+        assert sorted(map(str, a.merged_cells.ranges)) == sorted(map(str, b.merged_cells.ranges))
+    assert any(c.value == EVIL_NOTE for r in streamed["问题明细"].iter_rows() for c in r)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_fast_xlsx_cells_are_xlsxwriters_own(hostile, tmp_path, monkeypatch, stream):
+    """reports.excel.FastWorksheet's short paths write every sheet byte for byte as xlsxwriter's
+    own worksheet does (hostile text: markup, control characters, long names)."""
+    from xlsxwriter.worksheet import Worksheet
+
+    from reports import excel
+
+    data = hostile[0]
+    excel.write_xlsx(data, tmp_path / "fast.xlsx", stream=stream)
+    monkeypatch.setattr(excel, "FastWorksheet", Worksheet)
+    excel.write_xlsx(data, tmp_path / "stock.xlsx", stream=stream)
+    with zipfile.ZipFile(tmp_path / "fast.xlsx") as a, zipfile.ZipFile(tmp_path / "stock.xlsx") as b:
+        assert a.namelist() == b.namelist()
+        sheets = [n for n in a.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert len(sheets) >= 5
+        for name in sheets:
+            assert a.read(name) == b.read(name), name
+
+
 def test_hostile_docx_keeps_text_literal(hostile):
     data, out, _ = hostile
     d, paras = _docx_text(out / "反馈意见书" / f"{data.agencies[1].file_stem}.docx")

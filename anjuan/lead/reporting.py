@@ -12,7 +12,9 @@ time whatever the size of the campaign.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from itertools import groupby
 from operator import itemgetter
@@ -26,7 +28,8 @@ from anjuan.lead.finals import DEFAULT_THRESHOLD, file_outcomes
 from reports.build import paused_gc
 from reports.compute import AgencyInput, CaseInput, ReportInputs, build_bulletin
 from reports.model import AgreementStats, BulletinData, SamplingBatchInfo, WorkloadRow
-from scoring import PASS, AnswerInput, ReviewPair, agreement, score_case
+from scoring import PASS, VERDICTS, AnswerInput, CaseScore, score_case
+from scoring.agreement import agreement_from_counts
 
 BATCHED = {"yield_per": 10_000}  # rows come from the driver in batches, not one call per row
 
@@ -37,8 +40,6 @@ def load_bulletin(db: Database, today: date | None = None, deadline: date | None
     """The bulletin data of a campaign database (final reviews only); `organiser` overrides the
     organising body recorded at `anjuan init` (it signs the bulletin). `today` defaults to today
     in the bureau's time zone (anjuan.localtime)."""
-    from dataclasses import replace
-
     from anjuan.localtime import today as local_today
 
     with paused_gc():
@@ -64,9 +65,8 @@ class _InTransaction:
 def read_inputs(db: Database, threshold: float = DEFAULT_THRESHOLD) -> ReportInputs:
     info = campaign_info(db)
     std = info.standard
-    ag, cf, sc, asg, rv, an, sb = (m.Agency.__table__, m.CaseFile.__table__, m.SampledCase.__table__,
-                                   m.Assignment.__table__, m.Review.__table__, m.Answer.__table__,
-                                   m.SamplingBatch.__table__)
+    ag, cf, sc, asg, rv, sb = (m.Agency.__table__, m.CaseFile.__table__, m.SampledCase.__table__,
+                               m.Assignment.__table__, m.Review.__table__, m.SamplingBatch.__table__)
     with db.snapshot_session("report") as s:
         # A snapshot for the report: no campaign-wide write (merge, 合议, assign…) runs meanwhile,
         # and every figure below is read in this one transaction (reviewers' saves cannot tear it).
@@ -81,50 +81,14 @@ def read_inputs(db: Database, threshold: float = DEFAULT_THRESHOLD) -> ReportInp
             select(sb.c.created_at, sb.c.seed, sb.c.params, sb.c.algorithm).order_by(sb.c.created_at))]
 
         kinds = {f.id: f.kind or "" for f in files}
-        final_of: dict[str, str] = {}  # review id -> case id
-        pair_of: dict[str, str] = {}  # review id -> case id, for the first two reviews of a file
-        for cid, o in outcomes.items():
-            if o.state == "final" and o.final_review_id:
-                final_of[o.final_review_id] = cid
-            if len(o.reviews) >= 2:
-                for r in o.reviews[:2]:
-                    pair_of[r.review_id] = cid
+        final_of = {o.final_review_id: cid for cid, o in outcomes.items()
+                    if o.state == "final" and o.final_review_id}  # review id -> case id
+        doubles = any(len(o.reviews) >= 2 for o in outcomes.values())
         notes = {rid: note for rid, note in s.execute(
             select(rv.c.id, rv.c.note).where(rv.c.status == m.STATUS_SUBMITTED, rv.c.note != ""))
             if rid in final_of}
-
-        # Scoring needs only the answers that are not 符合: score_case treats an unanswered item
-        # exactly like a 符合 one (full marks), so leaving them out changes no score, category or
-        # problem, and reads about a quarter of the rows. Agreement needs every verdict of the
-        # double-reviewed files, read by the second query.
-        scores = {}
-        options: dict[str, dict[str, int]] = {}  # case id -> item id -> chosen deduction option
-        q = (select(an.c.review_id, an.c.item_id, an.c.verdict, an.c.deducted, an.c.note, an.c.page_ref,
-                    an.c.option)
-             .where(an.c.verdict != PASS).order_by(an.c.review_id))  # other reviews are skipped below
-        seen = set()
-        for rid, rows in groupby(s.execute(q, execution_options=BATCHED), key=itemgetter(0)):
-            cid = final_of.get(rid)
-            if cid is None:
-                continue
-            seen.add(rid)
-            rows = list(rows)
-            scores[cid] = score_case(std, kinds.get(cid, ""), [
-                AnswerInput(r[1], r[2], r[3] or 0.0, r[4] or "", r[5] or "") for r in rows])
-            chosen = {r[1]: r[6] for r in rows if r[6] is not None}
-            if chosen:
-                options[cid] = chosen
-        for rid, cid in final_of.items():
-            if rid not in seen:  # every answer 符合 (or none given): full marks
-                scores[cid] = score_case(std, kinds.get(cid, ""), [])
-        verdicts: dict[str, dict[str, str]] = {}
-        if pair_of:
-            q = (select(an.c.review_id, an.c.item_id, an.c.verdict)
-                 .select_from(an.join(rv, rv.c.id == an.c.review_id))
-                 .where(rv.c.status == m.STATUS_SUBMITTED, rv.c.case_id.in_(_double_reviewed(rv))))
-            for rid, item_id, verdict in s.execute(q, execution_options=BATCHED):
-                if rid in pair_of:
-                    verdicts.setdefault(rid, {})[item_id] = verdict
+        scores, options = _score_finals(s, std, final_of, kinds)
+        tables = _pair_tables(s, outcomes) if doubles else {}
 
     cases = []
     for f in sorted(files, key=lambda f: (agency_names.get(f.agency_id, ""), f.case_no)):
@@ -143,7 +107,7 @@ def read_inputs(db: Database, threshold: float = DEFAULT_THRESHOLD) -> ReportInp
                                options.get(f.id), who))
 
     double_used = any(n >= 2 for n in assigned.values()) or any(len(o.reviews) >= 2 for o in outcomes.values())
-    agree = _agreement(outcomes, verdicts, threshold) if double_used else None
+    agree = _agreement(outcomes, tables, threshold) if double_used else None
     agencies = [AgencyInput(name, catalog.get(aid, 0)) for aid, name in agency_names.items()]
     workload = read_workload(db, outcomes)
     return ReportInputs(info.name, info.year, info.organiser, std, agencies, cases, batches, agree, workload)
@@ -207,16 +171,105 @@ def _batch(row) -> SamplingBatchInfo:
                              local_date(created_at or ""))
 
 
-def _agreement(outcomes, verdicts: dict[str, dict[str, str]], threshold: float) -> AgreementStats:
-    pairs = []
+def _score_finals(s, std, final_of: dict[str, str], kinds: dict[str, str]):
+    """Each final review scored with scoring.score_case: {case id: CaseScore} and the deduction
+    options chosen, {case id: {item id: option}}.
+
+    Scoring needs only the answers that are not 符合: score_case treats an unanswered item exactly
+    like a 符合 one (full marks), so leaving them out changes no score, category or problem, and
+    reads about a quarter of the rows. Rows are read in one pass ordered by review, so only one
+    review's answers are in memory at a time. What is kept is made compact: the item ids, verdicts,
+    notes and page references of the rows are shared (one string for each distinct text, where
+    the database driver returns a new one for every row), and each CaseScore keeps its categories
+    as one shared tuple per distinct value and no `unanswered` list (the items left out above are
+    not unanswered).
+    """
+    an = m.Answer.__table__
+    item_ids = {i.id: i.id for i in std.items}
+    strings: dict[str, str] = {v: v for v in VERDICTS}
+    share = strings.setdefault
+    categories: dict[tuple, tuple] = {}
+    full_marks: dict[str, CaseScore] = {}  # kind -> the score of a file with every item 符合
+
+    def compact(cs: CaseScore) -> CaseScore:
+        cats = categories.setdefault(cs.categories, cs.categories)
+        return replace(cs, unanswered=(), categories=cats)
+
+    scores: dict[str, CaseScore] = {}
+    options: dict[str, dict[str, int]] = {}
+    q = (select(an.c.review_id, an.c.item_id, an.c.verdict, an.c.deducted, an.c.note, an.c.page_ref, an.c.option)
+         .where(an.c.verdict != PASS).order_by(an.c.review_id))  # other reviews are skipped below
+    for rid, rows in groupby(s.execute(q, execution_options=BATCHED), key=itemgetter(0)):
+        cid = final_of.get(rid)
+        if cid is None:
+            continue
+        answers = []
+        chosen: dict[str, int] = {}
+        for _, item_id, verdict, deducted, note, page_ref, option in rows:
+            item_id = item_ids.get(item_id) or share(item_id, item_id)
+            note, page_ref = note or "", page_ref or ""
+            answers.append(AnswerInput(item_id, share(verdict, verdict), deducted or 0.0,
+                                       share(note, note), share(page_ref, page_ref)))
+            if option is not None:
+                chosen[item_id] = option
+        scores[cid] = compact(score_case(std, kinds.get(cid, ""), answers))
+        if chosen:
+            options[cid] = chosen
+    for cid in final_of.values():
+        if cid not in scores:  # every answer 符合 (or none given): full marks
+            kind = kinds.get(cid, "")
+            if kind not in full_marks:
+                full_marks[kind] = compact(score_case(std, kind, []))
+            scores[cid] = full_marks[kind]
+    return scores, options
+
+
+def _pair_tables(s, outcomes) -> dict[str, Counter]:
+    """For each file with two or more submitted original reviews, how many items its first and
+    second review answered alike: {case id: Counter((verdict of the first, of the second) → n)}.
+
+    The database pairs the two reviews' answers item by item and counts them (as
+    anjuan.lead.conflicts.agreement_summary does), so the answers of double-reviewed files are
+    never held in memory.
+    """
+    rv, an = m.Review.__table__, m.Answer.__table__
+    chosen: dict[tuple[str, str], tuple[str, bool]] = {}  # (lower id, higher id) -> (case, lower is first)
+    for cid, o in outcomes.items():
+        if len(o.reviews) >= 2:
+            first, second = o.reviews[0].review_id, o.reviews[1].review_id
+            chosen[(min(first, second), max(first, second))] = (cid, first < second)
+    ra, rb = rv.alias("ra"), rv.alias("rb")
+    a, b = an.alias("a"), an.alias("b")
+    both = ((ra.c.is_final == False) & (rb.c.is_final == False)  # noqa: E712
+            & (ra.c.status == m.STATUS_SUBMITTED) & (rb.c.status == m.STATUS_SUBMITTED))
+    q = (select(ra.c.id, rb.c.id, a.c.verdict, b.c.verdict, func.count())
+         .select_from(ra.join(rb, (rb.c.case_id == ra.c.case_id) & (ra.c.id < rb.c.id))
+                      .join(a, a.c.review_id == ra.c.id)
+                      .join(b, (b.c.review_id == rb.c.id) & (b.c.item_id == a.c.item_id)))
+         .where(both).group_by(ra.c.id, rb.c.id, a.c.verdict, b.c.verdict))
+    tables: dict[str, Counter] = {}
+    for id_a, id_b, va, vb, n in s.execute(q):
+        hit = chosen.get((id_a, id_b))
+        if hit is not None:
+            cid, a_first = hit
+            tables.setdefault(cid, Counter())[(va, vb) if a_first else (vb, va)] += n
+    return tables
+
+
+def _agreement(outcomes, tables: dict[str, Counter], threshold: float) -> AgreementStats:
+    """Agreement of the first two reviews of each double-reviewed file, in the order of the files
+    (scoring.agreement.agreement_from_counts: the same figures as scoring.agreement.agreement)."""
+    labels: Counter = Counter()
+    diffs = []
     same_grade = 0
     for cid, o in outcomes.items():
         if len(o.reviews) < 2:
             continue
         a, b = o.reviews[0], o.reviews[1]
-        pairs.append(ReviewPair(cid, verdicts.get(a.review_id, {}), verdicts.get(b.review_id, {}), a.score, b.score))
+        labels.update(tables.get(cid, {}))
+        diffs.append(abs(a.score - b.score))
         same_grade += a.grade == b.grade
-    ag = agreement(pairs)
+    ag = agreement_from_counts(labels, diffs)
     conflicts = sum(1 for o in outcomes.values() if o.state == "conflict")
     settled = sum(1 for o in outcomes.values() if o.settled)
     return AgreementStats(ag.files, ag.items, ag.percent, ag.kappa, ag.mean_abs_diff, same_grade,
