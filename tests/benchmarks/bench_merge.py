@@ -62,14 +62,16 @@ def fast_ids(seed: str):
     return new
 
 
-def fill_package(out: Path, reviewer_id: str, reviews: list[tuple[str, list[StoredAnswer], tuple]], new_id) -> None:
+def fill_package(out: Path, reviewer_id: str, reviews: list[tuple[str, list[StoredAnswer], tuple]], ids: str) -> None:
     """One reviewer's work written into their package as anjuan writes it (answers import,
     anjuan.review.answers_write): for each (case id, answers, (score, grade, vetoed)) a submitted
     review — one answer and one history row per item (new = StoredAnswer.to_json()), then a submit
     row, so revision = history rows — the history hash-chained with anjuan.integrity.chain.row_hash,
     each review holding its chain's head; then the package re-sealed by anjuan.integrity.seal.seal.
     Rows go in with one sqlite3 executemany per table (named columns), the seal through anjuan's own
-    connection. Scores are the caller's: scoring.score_case of the same answers."""
+    connection. Scores are the caller's: scoring.score_case of the same answers. `ids` seeds the
+    ids (fast_ids)."""
+    new_id = fast_ids(ids)
     as_json: dict[StoredAnswer, str] = {}
     submit_old, submit_new = json.dumps({"status": m.STATUS_DRAFT}), json.dumps({"status": m.STATUS_SUBMITTED})
     review_rows, answers, history = [], [], []
@@ -150,13 +152,57 @@ def build(folder: Path, n_packages: int, n_reviews: int, n_answers: int) -> tupl
     by_reviewer: dict[str, list[str]] = {}
     for a in assignments:
         by_reviewer.setdefault(a["reviewer_id"], []).append(a["case_id"])
-    new_id = fast_ids(f"bench-merge-{n_packages}-{n_reviews}-{n_answers}-{campaign_info_id(campaign)}")
+    seed = f"bench-merge-{campaign_info_id(campaign)}"
     stored = [StoredAnswer(item, "符合") for item in items]
     result = score_case(std, KIND, [a.as_input() for a in stored])
     scored = (result.score, result.grade, result.vetoed)
-    for r, out in zip(reviewers, packages, strict=True):
-        fill_package(out, r["id"], [(cid, stored, scored) for cid in by_reviewer[r["id"]]], new_id)
+    in_parallel([(fill_package, (out, r["id"], [(cid, stored, scored) for cid in by_reviewer[r["id"]]], f"{seed}-{k}"))
+                 for k, (r, out) in enumerate(zip(reviewers, packages, strict=True))])
     return campaign, packages
+
+
+def answer_all(out: Path, seed: str) -> None:
+    """A reviewer answers every applicable item of every file of their package and submits (about
+    15% 扣分 with a note, 5% 不适用, the rest 符合; a seeded choice), scored with scoring.score_case
+    and written by fill_package — what the whole-campaign benchmark's reviewers hand back."""
+    rng = random.Random(seed)
+    db = open_database(out)
+    std = campaign_info(db).standard
+    db.close()
+    con = sqlite3.connect(f"file:{out}?mode=ro", uri=True)
+    try:
+        reviewer_id = con.execute("SELECT value FROM meta WHERE key = 'package_reviewer_id'").fetchone()[0]
+        files = con.execute("SELECT case_file.id, case_file.kind FROM case_file JOIN assignment "
+                            "ON assignment.case_id = case_file.id ORDER BY case_file.case_no").fetchall()
+    finally:
+        con.close()
+    reviews = []
+    for cid, kind in files:
+        stored = []
+        for item in std.items_for(kind or ""):
+            roll = rng.random()
+            verdict = "扣分" if roll < 0.15 and item.points else ("不适用" if roll < 0.2 else "符合")
+            deducted = round(min(item.points, rng.choice((1.0, 2.0, item.points / 2))), 1) if verdict == "扣分" else 0.0
+            stored.append(StoredAnswer(item.id, verdict, deducted, None, 1, "卷内未见相关材料" if verdict == "扣分" else "", ""))
+        result = score_case(std, kind or "", [a.as_input() for a in stored])
+        reviews.append((cid, stored, (result.score, result.grade, result.vetoed)))
+    fill_package(out, reviewer_id, reviews, f"{seed}-ids")
+
+
+def in_parallel(jobs: list[tuple]) -> None:
+    """Run set-up jobs (function, args) on every core: set-up is not measured, and each job writes
+    its own package file."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = min(len(jobs), os.cpu_count() or 1)
+    if workers <= 1:
+        for fn, args in jobs:
+            fn(*args)
+        return
+    with ProcessPoolExecutor(workers) as pool:
+        for f in [pool.submit(fn, *args) for fn, args in jobs]:
+            f.result()
 
 
 def campaign_info_id(path: Path) -> str:

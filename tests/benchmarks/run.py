@@ -30,7 +30,6 @@ import asyncio
 import json
 import os
 import platform
-import random
 import shutil
 import sqlite3
 import statistics
@@ -276,42 +275,10 @@ def run_dashboard(work: Path, scale: float, bare: float) -> list[Figure]:
 
 
 def _fill_packages(packages: list[Path], seed: int = 7) -> None:
-    """Each reviewer answers every applicable item of every file and submits, written as an answers
-    import writes it (bench_merge.fill_package: answer and history rows, hash chain, revision,
-    heads, seal); scores from scoring.score_case of the same answers. The merge then checks all of
-    it, as it would any reviewer's package."""
-    import sqlite3 as sq
-
-    from anjuan.campaign import campaign_info
-    from anjuan.db import open_database
-    from anjuan.review.reviewing import StoredAnswer
-    from scoring import score_case
-
-    rng = random.Random(seed)
-    for n, out in enumerate(packages):
-        db = open_database(out)
-        std = campaign_info(db).standard
-        db.close()
-        con = sq.connect(f"file:{out}?mode=ro", uri=True)
-        try:
-            rid_of = con.execute("SELECT value FROM meta WHERE key = 'package_reviewer_id'").fetchone()[0]
-            files = con.execute("SELECT case_file.id, case_file.kind FROM case_file JOIN assignment "
-                                "ON assignment.case_id = case_file.id ORDER BY case_file.case_no").fetchall()
-            campaign_id = con.execute("SELECT id FROM campaign").fetchone()[0]
-        finally:
-            con.close()
-        reviews = []
-        for cid, kind in files:
-            stored = []
-            for item in std.items_for(kind or ""):
-                roll = rng.random()
-                verdict = "扣分" if roll < 0.15 and item.points else ("不适用" if roll < 0.2 else "符合")
-                deducted = round(min(item.points, rng.choice((1.0, 2.0, item.points / 2))), 1) if verdict == "扣分" else 0.0
-                stored.append(StoredAnswer(item.id, verdict, deducted, None, 1,
-                                           "卷内未见相关材料" if verdict == "扣分" else "", ""))
-            result = score_case(std, kind or "", [a.as_input() for a in stored])
-            reviews.append((cid, stored, (result.score, result.grade, result.vetoed)))
-        bench_merge.fill_package(out, rid_of, reviews, bench_merge.fast_ids(f"campaign-{campaign_id}-{n}"))
+    """Each reviewer answers every applicable item of every file and submits (bench_merge.answer_all:
+    answer and history rows as an answers import writes them, hash chain, revision, heads, seal;
+    scores from scoring.score_case). The merge then checks all of it, as it would any package."""
+    bench_merge.in_parallel([(bench_merge.answer_all, (out, f"campaign-{seed}-{n}")) for n, out in enumerate(packages)])
 
 
 def run_campaign(work: Path, scale: float) -> list[Figure]:
