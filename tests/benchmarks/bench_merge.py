@@ -3,10 +3,11 @@
     /work/venv/bin/python tests/benchmarks/bench_merge.py [--packages 30] [--reviews 20000] [--answers 40]
 
 Builds a campaign (built-in standard) with one file per review, 30 reviewers and their packages
-(anjuan.review.pack), then fills the packages directly with SQLAlchemy Core inserts: 20,000 submitted
-reviews in all, 40 answers each and one history row per answer plus a submit row, hash-chained and
-sealed as anjuan seals a package (so the merge's row-by-row integrity checks all run and pass). Then, each on a
-fresh copy of the campaign:
+(anjuan.review.pack), then fills the packages (fill_package: sqlite3 executemany of plain tuples, one
+process per core): 20,000 submitted reviews in all, 40 answers each and one history row per answer
+plus a submit row, hash-chained with anjuan.integrity.chain.row_hash, scored with scoring.score_case
+and re-sealed with anjuan.integrity.seal.seal, as an answers import writes them (so the merge's
+row-by-row integrity checks all run and pass). Then, each on a fresh copy of the campaign:
 - baseline: plain sqlite3, per package ATTACH, BEGIN, INSERT INTO t SELECT * FROM pkg.t for review,
   answer and answer_history, COMMIT, DETACH;
 - merge: anjuan.lead.merge.merge() (all its checks, newer-revision-wins, merge_log), one transaction.

@@ -11,7 +11,7 @@ Runs the bench modules of this folder (their functions, not copies of them) and 
     answer      key press → new score on a 100-item standard, p95 (bench_ui) vs scoring.score_case
                 alone                                                    goal p95 ≤ 50 ms
     merge       30 packages, 20,000 reviews × 40 answers (bench_merge) vs sqlite3 ATTACH +
-                INSERT … SELECT                                          goal ≤ 3× baseline
+                INSERT … SELECT, one run of each                         goal ≤ 3× baseline
     report      20,000 files in 200 agencies, every format, fresh process (bench_report) vs
                 reading the same rows with sqlite3                       goal ≤ 10 s, ≤ 300 MB
     dashboard   lead dashboard fully loaded at 20,000 files (bench_dashboard) vs the first frame
@@ -19,7 +19,9 @@ Runs the bench modules of this folder (their functions, not copies of them) and 
     campaign    the whole campaign: 100,000 catalog rows → 20,000 sampled files → 20 reviewers
                 (packages filled in) → merge → report, each stage vs its plain-sqlite3 baseline
 
-Prints a table and writes all figures to one JSON file. --quick uses a tenth of the sizes (a
+Inputs are generated once per run (the catalog CSV is shared by import and campaign; the reviewers'
+packages are filled one process per core); set-up is logged and reported apart from the figures,
+with each section's time. Prints a table and writes all figures to one JSON file. --quick uses a tenth of the sizes (a
 smoke test, not the figures of the README). Exit status 1 when a goal is missed.
 """
 
