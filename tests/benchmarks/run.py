@@ -401,12 +401,15 @@ def main() -> int:
     print("各部分用时：" + "；".join(
         f"{name} {sec:.0f} s" + (f"（其中准备数据 {setup[name]:.0f} s）" if setup.get(name) else "")
         for name, sec in sections.items()))
-    print(f"共用时 {elapsed:.0f} s；{os.cpu_count()} 核；结束时负载 {load:.1f}；Python {platform.python_version()}；"
+    spent = os.times()
+    cpu = spent.user + spent.system + spent.children_user + spent.children_system
+    print(f"共用时 {elapsed:.0f} s（本进程及其子进程 CPU 用时 {cpu:.0f} s）；{os.cpu_count()} 核；结束时负载 {load:.1f}；Python {platform.python_version()}；"
           f"SQLite {sqlite3.sqlite_version}{'；--quick（十分之一规模）' if args.quick else ''}")
     if load is not None and os.cpu_count() and load > os.cpu_count():
         print("注意：机器负载高于核数，其他程序占用了 CPU，以上用时偏长；比值（与同次运行的基准相比）受影响较小。")
     args.json.write_text(json.dumps({
-        "when": time.strftime("%Y-%m-%d %H:%M:%S"), "seconds": elapsed, "quick": args.quick,
+        "when": time.strftime("%Y-%m-%d %H:%M:%S"), "seconds": elapsed, "cpu_seconds": round(cpu, 1),
+        "quick": args.quick,
         "cpus": os.cpu_count(), "load": load, "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
         "machine": platform.machine(), "sections": {name: round(sec, 1) for name, sec in sections.items()},
         "setup": {name: round(sec, 1) for name, sec in setup.items()}, "figures": [f.to_json() for f in figures],
