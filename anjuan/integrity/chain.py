@@ -27,7 +27,8 @@ def _text(v) -> str:
 def row_hash(prev: str, row: dict | tuple) -> str:
     """The chained hash of one history row (a dict, or a tuple in FIELDS order)."""
     values = [row[k] for k in FIELDS] if isinstance(row, dict) else row
-    payload = prev + "\x1e" + "\x1f".join(map(_text, values))
+    # _text inlined: this runs for every history row a merge checks.
+    payload = prev + "\x1e" + "\x1f".join([_NULL if v is None else str(v) for v in values])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

@@ -3,10 +3,11 @@
     /work/venv/bin/python tests/benchmarks/bench_merge.py [--packages 30] [--reviews 20000] [--answers 40]
 
 Builds a campaign (built-in standard) with one file per review, 30 reviewers and their packages
-(anjuan.review.pack), then fills the packages directly with SQLAlchemy Core inserts: 20,000 submitted
-reviews in all, 40 answers each and one history row per answer plus a submit row, hash-chained and
-sealed as anjuan seals a package (so the merge's row-by-row integrity checks all run and pass). Then, each on a
-fresh copy of the campaign:
+(anjuan.review.pack), then fills the packages (fill_package: sqlite3 executemany of plain tuples, one
+process per core): 20,000 submitted reviews in all, 40 answers each and one history row per answer
+plus a submit row, hash-chained with anjuan.integrity.chain.row_hash, scored with scoring.score_case
+and re-sealed with anjuan.integrity.seal.seal, as an answers import writes them (so the merge's
+row-by-row integrity checks all run and pass). Then, each on a fresh copy of the campaign:
 - baseline: plain sqlite3, per package ATTACH, BEGIN, INSERT INTO t SELECT * FROM pkg.t for review,
   answer and answer_history, COMMIT, DETACH;
 - merge: anjuan.lead.merge.merge() (all its checks, newer-revision-wins, merge_log), one transaction.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import shutil
 import sqlite3
 import sys
@@ -38,11 +40,79 @@ from anjuan import models as m  # noqa: E402
 from anjuan.campaign import campaign_info, init_campaign  # noqa: E402
 from anjuan.db import open_database  # noqa: E402
 from anjuan.integrity import chain  # noqa: E402
-from anjuan.integrity.seal import seal  # noqa: E402
+from anjuan.integrity.seal import REVIEW_FIELDS, seal  # noqa: E402
+from anjuan.integrity.verify import ANSWER_FIELDS, HISTORY_FIELDS  # noqa: E402
 from anjuan.lead.merge import merge  # noqa: E402
 from anjuan.review.pack import pack  # noqa: E402
+from anjuan.review.reviewing import StoredAnswer  # noqa: E402
+from scoring import score_case  # noqa: E402
 
 KIND = "行政处罚"
+
+
+def fast_ids(seed: str):
+    """UUID4-shaped ids from a seeded generator: what m.new_id() gives, at a fraction of its cost
+    (uuid.uuid4 reads the OS's random source and builds a UUID object per id; a package of
+    27,000 reviews' rows needs 55,000 of them)."""
+    rng = random.Random(seed)
+    bits = rng.getrandbits
+
+    def new() -> str:
+        h = f"{bits(128):032x}"
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+    return new
+
+
+def fill_package(out: Path, reviewer_id: str, reviews: list[tuple[str, list[StoredAnswer], tuple]], ids: str) -> None:
+    """One reviewer's work written into their package as anjuan writes it (answers import,
+    anjuan.review.answers_write): for each (case id, answers, (score, grade, vetoed)) a submitted
+    review — one answer and one history row per item (new = StoredAnswer.to_json()), then a submit
+    row, so revision = history rows — the history hash-chained with anjuan.integrity.chain.row_hash,
+    each review holding its chain's head; then the package re-sealed by anjuan.integrity.seal.seal.
+    Rows go in with one sqlite3 executemany per table (named columns), the seal through anjuan's own
+    connection. Scores are the caller's: scoring.score_case of the same answers. `ids` seeds the
+    ids (fast_ids)."""
+    new_id = fast_ids(ids)
+    as_json: dict[StoredAnswer, str] = {}
+    submit_old, submit_new = json.dumps({"status": m.STATUS_DRAFT}), json.dumps({"status": m.STATUS_SUBMITTED})
+    review_rows, answers, history = [], [], []
+    row_hash = chain.row_hash
+    for cid, stored, (score, grade, vetoed) in reviews:
+        rid, stamp = new_id(), m.now()
+        prev, seq = "", 0
+        for a in stored:
+            new = as_json.get(a)
+            if new is None:
+                new = as_json[a] = a.to_json()
+            answers.append((new_id(), rid, a.item_id, a.verdict, a.deducted, a.option, a.occurrences, a.note,
+                            a.page_ref, stamp))
+            seq += 1
+            row = (new_id(), rid, a.item_id, reviewer_id, stamp, "answer", None, new, "", seq)
+            prev = row_hash(prev, row)
+            history.append((*row, prev))
+        seq += 1
+        row = (new_id(), rid, None, reviewer_id, stamp, "submit", submit_old, submit_new, "", seq)
+        prev = row_hash(prev, row)
+        history.append((*row, prev))
+        review_rows.append((rid, cid, reviewer_id, False, m.STATUS_SUBMITTED, seq, score, grade, vetoed, "", stamp,
+                            stamp, stamp, prev, None))
+    con = sqlite3.connect(out, isolation_level=None)
+    try:
+        # Set-up only: a page cache that holds the package, and no fsync (the file is complete once
+        # closed; the merge reads it afterwards like any package).
+        con.execute("PRAGMA cache_size = -262144")
+        con.execute("PRAGMA synchronous = OFF")
+        con.execute("BEGIN IMMEDIATE")
+        for table, fields, rows in (("review", REVIEW_FIELDS, review_rows), ("answer", ANSWER_FIELDS, answers),
+                                    ("answer_history", HISTORY_FIELDS, history)):
+            con.executemany(f"INSERT INTO {table} ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})", rows)
+        con.execute("COMMIT")
+    finally:
+        con.close()
+    pdb = open_database(out)
+    with pdb.session() as s:
+        seal(s.connection())
+    pdb.close()
 
 
 def build(folder: Path, n_packages: int, n_reviews: int, n_answers: int) -> tuple[Path, list[Path]]:
@@ -50,7 +120,8 @@ def build(folder: Path, n_packages: int, n_reviews: int, n_answers: int) -> tupl
     db = init_campaign(campaign, "2024年度行政执法案卷评查（基准测试）")
     std = campaign_info(db).standard
     items = [i.id for i in std.items_for(KIND)][:n_answers]
-    items += [f"X-{k:02d}" for k in range(n_answers - len(items))]
+    if len(items) < n_answers:
+        raise SystemExit(f"内置标准的“{KIND}”只有 {len(items)} 个条目，不足 --answers {n_answers}")
     reviewers = [{"id": m.new_id(), "name": f"评查员{k:02d}", "agency_id": None, "unit": "某律师事务所",
                   "role": m.ROLE_REVIEWER, "created_at": m.now()} for k in range(n_packages)]
     agencies = [{"id": m.new_id(), "name": f"县第{k:02d}执法局", "created_at": m.now()} for k in range(20)]
@@ -75,41 +146,72 @@ def build(folder: Path, n_packages: int, n_reviews: int, n_answers: int) -> tupl
     packages = []
     for r in reviewers:
         out = folder / f"{r['name']}.db"
-        pack(db, r["name"], out)
+        pack(db, r["name"], out)  # anjuan's own packages: meta, issue id and secret, seal
         packages.append(out)
     db.close()
 
     by_reviewer: dict[str, list[str]] = {}
     for a in assignments:
         by_reviewer.setdefault(a["reviewer_id"], []).append(a["case_id"])
-    new = json.dumps({"verdict": "符合", "deducted": 0.0, "option": None, "occurrences": 1, "note": "", "page_ref": ""})
-    for r, out in zip(reviewers, packages, strict=True):
-        reviews, answers, history = [], [], []
-        for cid in by_reviewer[r["id"]]:
-            rid, stamp = m.new_id(), m.now()
-            reviews.append({"id": rid, "case_id": cid, "reviewer_id": r["id"], "is_final": False, "status": m.STATUS_SUBMITTED,
-                            "revision": n_answers + 1, "score": 100.0, "grade": "优秀", "vetoed": False, "note": "",
-                            "created_at": stamp, "updated_at": stamp, "submitted_at": stamp})
-            for item in items:
-                answers.append({"id": m.new_id(), "review_id": rid, "item_id": item, "verdict": "符合", "deducted": 0.0,
-                                "option": None, "occurrences": 1, "note": "", "page_ref": "", "updated_at": stamp})
-                history.append({"id": m.new_id(), "review_id": rid, "item_id": item, "actor_id": r["id"], "at": stamp,
-                                "action": "answer", "old": None, "new": new, "reason": ""})
-            history.append({"id": m.new_id(), "review_id": rid, "item_id": None, "actor_id": r["id"], "at": stamp,
-                            "action": "submit", "old": '{"status": "draft"}', "new": '{"status": "submitted"}', "reason": ""})
-        pdb = open_database(out)
-        with pdb.session() as s:
-            # Genuine packages as anjuan writes them: history hash-chained, each review holding its
-            # chain's head, and the package re-sealed after the write (anjuan.integrity).
-            heads = chain.link(s.connection(), history)
-            for rv in reviews:
-                rv["history_hash"] = heads[rv["id"]]
-            s.execute(insert(m.Review.__table__), reviews)
-            s.execute(insert(m.Answer.__table__), answers)
-            s.execute(insert(m.AnswerHistory.__table__), history)
-            seal(s.connection())
-        pdb.close()
+    seed = f"bench-merge-{campaign_info_id(campaign)}"
+    stored = [StoredAnswer(item, "符合") for item in items]
+    result = score_case(std, KIND, [a.as_input() for a in stored])
+    scored = (result.score, result.grade, result.vetoed)
+    in_parallel([(fill_package, (out, r["id"], [(cid, stored, scored) for cid in by_reviewer[r["id"]]], f"{seed}-{k}"))
+                 for k, (r, out) in enumerate(zip(reviewers, packages, strict=True))])
     return campaign, packages
+
+
+def answer_all(out: Path, seed: str) -> None:
+    """A reviewer answers every applicable item of every file of their package and submits (about
+    15% 扣分 with a note, 5% 不适用, the rest 符合; a seeded choice), scored with scoring.score_case
+    and written by fill_package — what the whole-campaign benchmark's reviewers hand back."""
+    rng = random.Random(seed)
+    db = open_database(out)
+    std = campaign_info(db).standard
+    db.close()
+    con = sqlite3.connect(f"file:{out}?mode=ro", uri=True)
+    try:
+        reviewer_id = con.execute("SELECT value FROM meta WHERE key = 'package_reviewer_id'").fetchone()[0]
+        files = con.execute("SELECT case_file.id, case_file.kind FROM case_file JOIN assignment "
+                            "ON assignment.case_id = case_file.id ORDER BY case_file.case_no").fetchall()
+    finally:
+        con.close()
+    reviews = []
+    for cid, kind in files:
+        stored = []
+        for item in std.items_for(kind or ""):
+            roll = rng.random()
+            verdict = "扣分" if roll < 0.15 and item.points else ("不适用" if roll < 0.2 else "符合")
+            deducted = round(min(item.points, rng.choice((1.0, 2.0, item.points / 2))), 1) if verdict == "扣分" else 0.0
+            stored.append(StoredAnswer(item.id, verdict, deducted, None, 1, "卷内未见相关材料" if verdict == "扣分" else "", ""))
+        result = score_case(std, kind or "", [a.as_input() for a in stored])
+        reviews.append((cid, stored, (result.score, result.grade, result.vetoed)))
+    fill_package(out, reviewer_id, reviews, f"{seed}-ids")
+
+
+def in_parallel(jobs: list[tuple]) -> None:
+    """Run set-up jobs (function, args) on every core: set-up is not measured, and each job writes
+    its own package file."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = min(len(jobs), os.cpu_count() or 1)
+    if workers <= 1:
+        for fn, args in jobs:
+            fn(*args)
+        return
+    with ProcessPoolExecutor(workers) as pool:
+        for f in [pool.submit(fn, *args) for fn, args in jobs]:
+            f.result()
+
+
+def campaign_info_id(path: Path) -> str:
+    con = sqlite3.connect(path)
+    try:
+        return con.execute("SELECT id FROM campaign").fetchone()[0]
+    finally:
+        con.close()
 
 
 def baseline(campaign: Path, packages: list[Path]) -> float:

@@ -258,8 +258,12 @@ def staged_rows(conn: Connection, index: int) -> dict[str, list[tuple]]:
     """One package's staged rows as raw tuples in check_fields order."""
     from .read import STAGED
 
+    # SQLite: straight from the driver's cursor (plain tuples, the same raw values) — a merge reads
+    # back every staged row, and SQLAlchemy's per-row fetch would cost more than the checks.
+    raw = conn.connection.driver_connection if conn.dialect.name == "sqlite" else None
     out = {}
     for name, stage in STAGED:
         cols = ", ".join(check_fields(name))
-        out[name] = [tuple(r) for r in conn.exec_driver_sql(f"SELECT {cols} FROM {stage.name} WHERE pkg = {int(index)}")]
+        sql = f"SELECT {cols} FROM {stage.name} WHERE pkg = {int(index)}"
+        out[name] = raw.execute(sql).fetchall() if raw is not None else [tuple(r) for r in conn.exec_driver_sql(sql)]
     return out

@@ -130,10 +130,13 @@ def _apply(conn: Connection, good: list[PackageReport]) -> None:
             .where((h.c.pkg == s.index) & ~exists().where(HI.c.id == h.c.id))),
             execution_options={"preserve_rowcount": True})  # psycopg reports -1 for INSERT … SELECT otherwise
         s.history = max(res.rowcount or 0, 0)
+    # The winning versions' rows were all handled just above (inserted, or there already by id), so
+    # only the other versions' rows are looked at again.
     for s in good:
         res = conn.execute(insert(HI).from_select(
             hcols, select(*[h.c[c] for c in hcols]).where(
-                (h.c.pkg == s.index) & ~exists().where(HI.c.id == h.c.id)
+                (h.c.pkg == s.index) & ~exists().where((w.c.pkg == h.c.pkg) & (w.c.id == h.c.review_id))
+                & ~exists().where(HI.c.id == h.c.id)
                 & ~exists().where((HI.c.review_id == h.c.review_id) & (HI.c.seq == h.c.seq)))),
             execution_options={"preserve_rowcount": True})
         s.history += max(res.rowcount or 0, 0)
