@@ -11,7 +11,7 @@
    agency in each of docx/html/md (1 + 3 × 200 + 2 files).
 Each format's time is read from build_reports' progress (when its last file is written). Times
 are wall-clock, with the process's CPU time beside them (on a busy machine wall time grows, CPU
-time much less); memory is ru_maxrss of that process (interpreter and libraries included).
+time much less); memory is the peak resident size of that process (VmHWM; interpreter and libraries included).
 Goal (issue 13): at most 10 s and 300 MB on this 2-core machine (the report uses one core).
 """
 
@@ -38,6 +38,18 @@ def cpu_s() -> float:
 
 
 def rss_mb() -> float:
+    """Peak resident memory of this process since it started its program, in MB.
+
+    Linux carries ru_maxrss across exec: a process started by a big parent (the runner, after
+    its merges) reports the parent's size. VmHWM in /proc/self/status is the peak of this
+    program's own memory; ru_maxrss is the fallback elsewhere."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 

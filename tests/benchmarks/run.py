@@ -203,10 +203,12 @@ def run_merge(work: Path, scale: float) -> list[Figure]:
 
 
 _MEASURE = """
-import json, resource, sys, time
+import json, sys, time
 from datetime import date
 from pathlib import Path
 sys.path.insert(0, {root!r})
+sys.path.insert(0, {bench!r})
+from bench_report import rss_mb
 from anjuan.db import open_database
 from anjuan.lead.reporting import load_bulletin
 from reports.build import FORMATS, build_reports
@@ -217,13 +219,13 @@ data = load_bulletin(db, date(2025, 1, 10))
 db.close()
 build_reports(data, out, list(FORMATS))
 print(json.dumps({{"seconds": time.perf_counter() - t0,
-                   "mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+                   "mb": rss_mb()}}))
 """
 
 
 def report_in_fresh_process(db_path: Path, out: Path) -> tuple[float, float]:
     """anjuan report's work (read + every format), in a fresh process: (seconds, peak MB)."""
-    proc = subprocess.run([sys.executable, "-c", _MEASURE.format(root=str(ROOT)), str(db_path), str(out)],
+    proc = subprocess.run([sys.executable, "-c", _MEASURE.format(root=str(ROOT), bench=str(Path(__file__).resolve().parent)), str(db_path), str(out)],
                           capture_output=True, text=True, check=True)
     figures = json.loads(proc.stdout.strip().splitlines()[-1])
     return figures["seconds"], figures["mb"]
