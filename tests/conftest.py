@@ -64,14 +64,6 @@ def _server():
     return _SERVER["server"]
 
 
-def pytest_xdist_auto_num_workers(config):
-    """`-n auto`: two test processes per core. A test spends much of its time waiting — on its
-    PostgreSQL server, on a command's process, on the UI going idle — so with one process per core
-    the cores sit idle a third of the time."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return 2 * cores
-
-
 def pytest_sessionfinish(session, exitstatus):
     server = _SERVER.pop("server", None)
     if server is not None:
