@@ -320,6 +320,12 @@ class DashboardScreen(WorkbenchScreen[None]):
     def _load_others(self) -> None:
         db = self.session.db
         worker = get_current_worker()
+        # The agreement statistics first: one long query that SQLite answers outside the GIL,
+        # while the other thread works out the outcomes in Python.
+        summary = agreement_summary(db)
+        if worker.is_cancelled:
+            return
+        self.post_message(self.AgreementRead(summary))
         self.post_message(self.MergesRead(merge_history(db)))
         if worker.is_cancelled:
             return
@@ -328,11 +334,6 @@ class DashboardScreen(WorkbenchScreen[None]):
             return
         today = local_today()
         self.post_message(self.LedgerRead(ledger_summary(db, today), overdue_entries(db, today), today))
-        if worker.is_cancelled:
-            return
-        summary = agreement_summary(db)
-        if not worker.is_cancelled:
-            self.post_message(self.AgreementRead(summary))
 
     def _part_read(self) -> None:
         """One of the two reading threads has posted its last part."""
@@ -397,7 +398,6 @@ class DashboardScreen(WorkbenchScreen[None]):
             self.query_one("#agreement-text", Static).update(data.get("text", ""))
         grid.empty_text = "尚无两名评查人员均已提交的双人评查案卷"
         grid.show(rows)
-        self._part_read()  # the second reading thread's last part
 
     @on(RoundsRead)
     def rounds_read(self, message: RoundsRead) -> None:
@@ -443,6 +443,7 @@ class DashboardScreen(WorkbenchScreen[None]):
             f"逾期未整改问题（截至 {message.today.isoformat()}，共 {len(message.overdue)} 个）")
         label = f"5 整改 逾期{len(message.overdue)}" if message.overdue else "5 整改"
         self.query_one(TabbedContent).get_tab("rectify").label = label
+        self._part_read()  # the second reading thread's last part
 
     # Showing what was read.
     def show_summary(self) -> None:
