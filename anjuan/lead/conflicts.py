@@ -21,7 +21,7 @@ import json
 from collections import Counter
 from dataclasses import asdict, dataclass, replace
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from anjuan import models as m
@@ -35,6 +35,7 @@ from anjuan.lead.finals import (
     disagreement,
     file_outcomes,
     is_stale,
+    paired_verdict_counts,
     settled_from_json,
 )
 from anjuan.review.reviewing import StoredAnswer, validate_answer
@@ -556,7 +557,7 @@ def agreement_summary(db: Database) -> dict:
     on item verdicts), mean_abs_diff (mean |score difference|), the same per reviewer pair under
     "pairs", and "text": a short Chinese summary for `anjuan status`.
     """
-    rv, rw, an = m.Review.__table__, m.Reviewer.__table__, m.Answer.__table__
+    rv, rw = m.Review.__table__, m.Reviewer.__table__
     with db.read_session() as s:
         q = (select(rv.c.id, rv.c.case_id, rw.c.name, rv.c.score, rv.c.submitted_at)
              .select_from(rv.join(rw, rw.c.id == rv.c.reviewer_id))
@@ -565,26 +566,7 @@ def agreement_summary(db: Database) -> dict:
         for rid, cid, name, score, at in s.execute(q):
             by_case.setdefault(cid, []).append((at or "", rid, name, score or 0.0))
         doubles = {cid: sorted(v)[:2] for cid, v in by_case.items() if len(v) >= 2}
-        # The database pairs the two reviews' items and counts (verdict A, verdict B) per pair of
-        # reviews: a few thousand rows instead of every answer of every double-reviewed file.
-        chosen = {(v[0][1], v[1][1]): cid for cid, v in doubles.items()}
-        chosen.update({(rb, ra): cid for (ra, rb), cid in list(chosen.items())})
-        tables: dict[str, Counter] = {}
-        if doubles:
-            ra, rb = rv.alias("ra"), rv.alias("rb")
-            a, b = an.alias("a"), an.alias("b")
-            both = ((ra.c.is_final == False) & (rb.c.is_final == False)  # noqa: E712
-                    & (ra.c.status == m.STATUS_SUBMITTED) & (rb.c.status == m.STATUS_SUBMITTED))
-            q = (select(ra.c.id, rb.c.id, a.c.verdict, b.c.verdict, func.count())
-                 .select_from(ra.join(rb, (rb.c.case_id == ra.c.case_id) & (ra.c.id < rb.c.id))
-                              .join(a, a.c.review_id == ra.c.id)
-                              .join(b, (b.c.review_id == rb.c.id) & (b.c.item_id == a.c.item_id)))
-                 .where(both).group_by(ra.c.id, rb.c.id, a.c.verdict, b.c.verdict))
-            for id_a, id_b, va, vb, n in s.execute(q):
-                cid = chosen.get((id_a, id_b))
-                if cid is not None:  # verdicts in the order of the file's first and second review
-                    key = (va, vb) if doubles[cid][0][1] == id_a else (vb, va)
-                    tables.setdefault(cid, Counter())[key] += n
+        tables = paired_verdict_counts(s, {(v[0][1], v[1][1]): cid for cid, v in doubles.items()})
     overall_table: Counter = Counter()
     overall_diffs: list[float] = []
     by_pair: dict[tuple[str, str], tuple[Counter, list[float]]] = {}

@@ -16,11 +16,12 @@ Rules (documented in the README):
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from anjuan import models as m
 from anjuan.db import Database
@@ -225,3 +226,33 @@ def file_outcomes(db: Database, threshold: float = DEFAULT_THRESHOLD,
         pick = min(revs, key=lambda r: (r.score, r.submitted_at, r.review_id))
         out[cid] = FileOutcome(cid, "final", pick.review_id, revs)
     return out
+
+
+def paired_verdict_counts(s, pairs: dict[tuple[str, str], str]) -> dict[str, Counter]:
+    """How many items two submitted original reviews of a file answered alike, for the pairs
+    {(id of the file's first review, id of its second): case id}: {case id: Counter((verdict of
+    the first, verdict of the second) → number of items)}.
+
+    The database pairs the two reviews' answers item by item and counts them: a few thousand rows
+    instead of every answer of every double-reviewed file. Used by the agreement statistics of
+    `anjuan status`, the dashboard and the bulletin alike."""
+    if not pairs:
+        return {}
+    rv, an = m.Review.__table__, m.Answer.__table__
+    ordered = {(min(first, second), max(first, second)): (cid, first < second) for (first, second), cid in pairs.items()}
+    ra, rb = rv.alias("ra"), rv.alias("rb")
+    a, b = an.alias("a"), an.alias("b")
+    both = ((ra.c.is_final == False) & (rb.c.is_final == False)  # noqa: E712
+            & (ra.c.status == m.STATUS_SUBMITTED) & (rb.c.status == m.STATUS_SUBMITTED))
+    q = (select(ra.c.id, rb.c.id, a.c.verdict, b.c.verdict, func.count())
+         .select_from(ra.join(rb, (rb.c.case_id == ra.c.case_id) & (ra.c.id < rb.c.id))
+                      .join(a, a.c.review_id == ra.c.id)
+                      .join(b, (b.c.review_id == rb.c.id) & (b.c.item_id == a.c.item_id)))
+         .where(both).group_by(ra.c.id, rb.c.id, a.c.verdict, b.c.verdict))
+    tables: dict[str, Counter] = {}
+    for id_a, id_b, va, vb, n in s.execute(q):
+        hit = ordered.get((id_a, id_b))
+        if hit is not None:
+            cid, a_first = hit
+            tables.setdefault(cid, Counter())[(va, vb) if a_first else (vb, va)] += n
+    return tables

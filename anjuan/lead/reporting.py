@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from anjuan import models as m
 from anjuan.campaign import campaign_info
 from anjuan.db import Database
-from anjuan.lead.finals import DEFAULT_THRESHOLD, file_outcomes
+from anjuan.lead.finals import DEFAULT_THRESHOLD, file_outcomes, paired_verdict_counts
 from reports.build import paused_gc
 from reports.compute import AgencyInput, CaseInput, ReportInputs, build_bulletin
 from reports.model import AgreementStats, BulletinData, SamplingBatchInfo, WorkloadRow
@@ -225,35 +225,10 @@ def _score_finals(s, std, final_of: dict[str, str], kinds: dict[str, str]):
 
 
 def _pair_tables(s, outcomes) -> dict[str, Counter]:
-    """For each file with two or more submitted original reviews, how many items its first and
-    second review answered alike: {case id: Counter((verdict of the first, of the second) → n)}.
-
-    The database pairs the two reviews' answers item by item and counts them (as
-    anjuan.lead.conflicts.agreement_summary does), so the answers of double-reviewed files are
-    never held in memory.
-    """
-    rv, an = m.Review.__table__, m.Answer.__table__
-    chosen: dict[tuple[str, str], tuple[str, bool]] = {}  # (lower id, higher id) -> (case, lower is first)
-    for cid, o in outcomes.items():
-        if len(o.reviews) >= 2:
-            first, second = o.reviews[0].review_id, o.reviews[1].review_id
-            chosen[(min(first, second), max(first, second))] = (cid, first < second)
-    ra, rb = rv.alias("ra"), rv.alias("rb")
-    a, b = an.alias("a"), an.alias("b")
-    both = ((ra.c.is_final == False) & (rb.c.is_final == False)  # noqa: E712
-            & (ra.c.status == m.STATUS_SUBMITTED) & (rb.c.status == m.STATUS_SUBMITTED))
-    q = (select(ra.c.id, rb.c.id, a.c.verdict, b.c.verdict, func.count())
-         .select_from(ra.join(rb, (rb.c.case_id == ra.c.case_id) & (ra.c.id < rb.c.id))
-                      .join(a, a.c.review_id == ra.c.id)
-                      .join(b, (b.c.review_id == rb.c.id) & (b.c.item_id == a.c.item_id)))
-         .where(both).group_by(ra.c.id, rb.c.id, a.c.verdict, b.c.verdict))
-    tables: dict[str, Counter] = {}
-    for id_a, id_b, va, vb, n in s.execute(q):
-        hit = chosen.get((id_a, id_b))
-        if hit is not None:
-            cid, a_first = hit
-            tables.setdefault(cid, Counter())[(va, vb) if a_first else (vb, va)] += n
-    return tables
+    """{case id: Counter((verdict of the first review, of the second) → n)} of each file with two or
+    more submitted original reviews."""
+    return paired_verdict_counts(s, {(o.reviews[0].review_id, o.reviews[1].review_id): cid
+                                     for cid, o in outcomes.items() if len(o.reviews) >= 2})
 
 
 def _agreement(outcomes, tables: dict[str, Counter], threshold: float) -> AgreementStats:
