@@ -41,7 +41,7 @@ from ..dialogs import (
     ReasonDialog,
 )
 from ..session import ReviewSession
-from ..widgets.cells import points
+from ..widgets.cells import points, show_text
 from ..widgets.checklist import Checklist
 from ..widgets.footer import CompactFooter
 from ..widgets.item_detail import ItemDetail
@@ -187,17 +187,17 @@ class ScoringScreen(WorkbenchScreen[CaseRow]):
         ids = checklist.item_ids
         item = checklist.current
         at = ids.index(item.id) + 1 if item else 0
-        self.query_one("#position", Static).update(
-            f"第 {at}/{len(ids)} 项　未评 {len(self.result.unanswered)} 项　本卷{self.list_row().status}　? 全部快捷键")
-        saved = self.query_one("#saved", Static)
+        show_text(self.query_one("#position", Static),
+                  f"第 {at}/{len(ids)} 项　未评 {len(self.result.unanswered)} 项　本卷{self.list_row().status}　? 全部快捷键")
         if self.pending:
-            saved.update("[$warning]保存中…[/]")
+            saved = "[$warning]保存中…[/]"
         elif self.status == SUBMITTED_STATUS:
-            saved.update("[b $success]已提交（只读）[/]")
+            saved = "[b $success]已提交（只读）[/]"
         elif self.saved_at:
-            saved.update(f"[$success]已保存 {self.saved_at}[/]")
+            saved = f"[$success]已保存 {self.saved_at}[/]"
         else:
-            saved.update("")
+            saved = ""
+        show_text(self.query_one("#saved", Static), saved)
 
     # Writing through the service.
     def write(self, label: str, call, done=None) -> None:

@@ -43,3 +43,11 @@ def points(value: float | None) -> str:
     if value is None:
         return ""
     return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def show_text(widget, text: str) -> None:
+    """Put markup text in a Static, only when it differs from what it shows: every update makes
+    Textual lay the whole screen out again, and the status line and panels are redrawn after each
+    key whether or not their text changed."""
+    if widget.content != text:
+        widget.update(text)

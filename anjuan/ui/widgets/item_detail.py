@@ -11,7 +11,7 @@ from anjuan.review.reviewing import StoredAnswer
 from scoring import DEDUCT, VETO
 from scoring.standard import Item
 
-from .cells import points
+from .cells import points, show_text
 from .checklist import mark
 
 
@@ -49,7 +49,7 @@ class ItemDetail(VerticalScroll, can_focus=False):
         if item.points > 0:
             lines.append(f"[b]d[/b]．自由扣分（至多{points(item.points)}分）")
         lines.append(self._answer_text(item, answer))
-        self.query_one("#detail-text", Static).update("\n".join(lines))
+        show_text(self.query_one("#detail-text", Static), "\n".join(lines))
         if moved:
             self.scroll_home(animate=False)
 

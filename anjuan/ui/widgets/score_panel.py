@@ -8,7 +8,7 @@ from textual.widgets import Static
 
 from scoring import CaseScore, Standard
 
-from .cells import fit, points
+from .cells import fit, points, show_text
 
 
 class ScorePanel(Static):
@@ -43,4 +43,4 @@ class ScorePanel(Static):
             lost = f"扣 {points(c.lost)}" if c.lost > 1e-9 else "扣 0"
             style = "$error" if c.lost > 1e-9 else "dim"
             lines.append(f"{escape(name)}  [{style}]{fit(lost, 7)}[/]／{points(c.possible)}")
-        self.update("\n".join(lines))
+        show_text(self, "\n".join(lines))
