@@ -28,7 +28,6 @@ from anjuan.prepare.catalog_read import (  # noqa: F401  (re-exported: the publi
     ImportReport,
     ParsedCatalog,
     Progress,
-    _gc_paused,
     _load,
     error_details,
 )
@@ -51,6 +50,7 @@ from anjuan.prepare.catalog_validate import (  # noqa: F401
     read_catalog,
 )
 from anjuan.tables import column_letter  # noqa: F401  (re-exported)
+from reports.build import paused_gc
 
 INSERT_CHUNK = 20_000
 
@@ -196,7 +196,7 @@ def import_catalogs(db: Database, paths: Sequence[str | Path], agency: str | Non
     Raises InputError listing every problem (nothing written) when any file has one, unless
     `dry_run`, which returns the report with its errors and never writes.
     """
-    with _gc_paused():
+    with paused_gc():
         return _import_catalogs(db, paths, agency, dry_run, progress)
 
 

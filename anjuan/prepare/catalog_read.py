@@ -7,11 +7,9 @@ catalog_validate.py; writing to the database is catalog_import.py.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import io
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -165,20 +163,6 @@ def error_details(errors: Sequence[ImportProblem], cap: int = MAX_ERRORS_SHOWN) 
 
 # ---------------------------------------------------------------------------------------------
 # Reading files
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building 100,000s of small objects (rows, cell
-    lists, parameter dicts): it would otherwise rescan the growing heap again and again, which
-    costs a third of the import time. Reference counting still frees memory as usual."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class _FileProblem(Exception):

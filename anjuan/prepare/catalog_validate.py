@@ -22,12 +22,12 @@ from anjuan.prepare.catalog_read import (
     _cell_text,
     _csv_rows,
     _FileProblem,
-    _gc_paused,
     _load,
     _sniff_kind,
     _workbook_sheets,
 )
 from anjuan.tables import _CASE_NO_SUSPECT, column_letter, normalise_case_no
+from reports.build import paused_gc
 
 # ---------------------------------------------------------------------------------------------
 # Column names
@@ -258,7 +258,7 @@ def read_catalog(path: str | Path, agency: str | None = None, progress: Progress
     """
     parsed, data = _load(path)
     if data is not None:
-        with _gc_paused():
+        with paused_gc():
             _parse_bytes(parsed, data, agency, progress)
     return parsed
 

@@ -9,11 +9,7 @@ shows its progress table within a moment and is fully loaded within a second.
 
 from __future__ import annotations
 
-import gc
-import threading
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -41,6 +37,7 @@ from anjuan.rectify.ledger import (
     overdue_entries,
 )
 from anjuan.review.reviewing import CaseDetail, case_detail
+from reports.build import paused_gc
 
 from ..session import ReviewSession
 from ..widgets.cells import points
@@ -50,32 +47,6 @@ from .base import WorkbenchScreen
 from .settle import STALE, SettleScreen
 
 LOADING = "正在读取…"
-
-
-_gc_lock = threading.Lock()
-_gc_pausing = 0  # reading threads inside gc_paused()
-_gc_resume = False  # whether the collector was on when the first of them paused it
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a reading thread builds 100,000s of small objects
-    (rows, outcomes): with a Textual app's heap, each full collection it would otherwise trigger
-    again and again costs a tenth of a second. Reference counting still frees memory as usual; the
-    collector runs again once the last reading thread is done."""
-    global _gc_pausing, _gc_resume
-    with _gc_lock:
-        if _gc_pausing == 0:
-            _gc_resume = gc.isenabled()
-            gc.disable()
-        _gc_pausing += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pausing -= 1
-            if _gc_pausing == 0 and _gc_resume:
-                gc.enable()
 
 
 def percent(part: int, whole: int) -> str:
@@ -295,7 +266,7 @@ class DashboardScreen(WorkbenchScreen[None]):
 
     @work(thread=True, exclusive=True, group="dashboard", exit_on_error=False, description="读取评查进度与待合议案卷")
     def load(self) -> None:
-        with gc_paused():
+        with paused_gc():
             self._load()
 
     def _load(self) -> None:
@@ -314,7 +285,7 @@ class DashboardScreen(WorkbenchScreen[None]):
     @work(thread=True, exclusive=True, group="dashboard-others", exit_on_error=False,
           description="读取合并记录、自查复查、整改台账和双人评查一致性")
     def load_others(self) -> None:
-        with gc_paused():
+        with paused_gc():
             self._load_others()
 
     def _load_others(self) -> None:
