@@ -36,6 +36,10 @@ def heads(conn: Connection, review_ids: Iterable[str]) -> dict[str, tuple[int, s
     """(seq, hash) of the last history row of each review that has history."""
     ids = sorted(set(review_ids))
     out: dict[str, tuple[int, str]] = {}
+    if len(ids) == 1:  # one review (every save): its last row through the (review_id, seq) index
+        row = conn.execute(select(HI.c.seq, HI.c.hash).where((HI.c.review_id == ids[0]) & HI.c.seq.is_not(None))
+                           .order_by(HI.c.seq.desc()).limit(1)).first()
+        return {ids[0]: (row[0], row[1])} if row else out
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
         last = (select(HI.c.review_id, func.max(HI.c.seq).label("seq")).where(HI.c.review_id.in_(chunk))

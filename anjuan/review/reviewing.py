@@ -10,7 +10,7 @@ import json
 import math
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from anjuan import models as m
@@ -77,6 +77,10 @@ class StoredAnswer:
              "occurrences": self.occurrences, "note": self.note, "page_ref": self.page_ref},
             ensure_ascii=False, sort_keys=True,
         )
+
+
+ANSWER_FIELDS = ("item_id", "verdict", "deducted", "option", "occurrences", "note", "page_ref")
+"""The answer table's columns of a StoredAnswer, in its field order."""
 
 
 @dataclass(frozen=True)
@@ -166,8 +170,7 @@ def case_detail(db: Database, case_id: str) -> CaseDetail:
 def _answers(s: Session, review_id: str) -> dict[str, StoredAnswer]:
     # Columns, not ORM objects: read after every save, so a Core select (a third of the time).
     a = m.Answer.__table__.c
-    rows = s.execute(select(a.item_id, a.verdict, a.deducted, a.option, a.occurrences, a.note, a.page_ref)
-                     .where(a.review_id == review_id))
+    rows = s.execute(select(*(a[f] for f in ANSWER_FIELDS)).where(a.review_id == review_id))
     return {row[0]: StoredAnswer(*row) for row in rows}
 
 
@@ -257,16 +260,15 @@ def validate_stored(std: Standard, kind: str, a: StoredAnswer) -> str | None:
 def _bump(s: Session, std: Standard, review: m.Review, kind: str, history: list[dict]) -> ReviewState:
     """Append the change's history rows (hash-chained), bump the revision, rescore and re-seal a
     package, all in the caller's transaction (which holds the review row's lock)."""
-    review.history_hash = chain.append(s.connection(), history, set_heads=False)[review.id]
+    head = chain.append(s.connection(), history, set_heads=False)[review.id]
+    state = _state(s, std, review, kind)  # the answers as written above
+    review.history_hash = head
     review.revision += 1
     review.updated_at = m.now()
-    s.flush()
-    state = _state(s, std, review, kind)
     review.score = state.result.score
     review.grade = state.result.grade
     review.vetoed = state.result.vetoed
-    s.add(review)
-    s.flush()
+    s.flush()  # one UPDATE of the review row
     seal(s.connection())
     return ReviewState(state.review_id, state.case_id, state.reviewer_id, review.status,
                        review.revision, state.answers, state.result)
@@ -314,19 +316,19 @@ def save_answer(db: Database, review_id: str, actor_id: str, answer: StoredAnswe
         problem = validate_stored(std, kind, answer)
         if problem:
             raise InputError(problem)
-        row = s.scalars(select(m.Answer).where((m.Answer.review_id == review_id) & (m.Answer.item_id == answer.item_id))).first()
+        an = m.Answer.__table__
+        row = s.execute(select(an.c.id, *(an.c[f] for f in ANSWER_FIELDS))
+                        .where((an.c.review_id == review_id) & (an.c.item_id == answer.item_id))).first()
         old = None
+        values = dict(verdict=answer.verdict, deducted=answer.deducted, option=answer.option,
+                      occurrences=answer.occurrences, note=answer.note, page_ref=answer.page_ref, updated_at=m.now())
         if row is None:
-            row = m.Answer(review_id=review_id, item_id=answer.item_id, verdict=answer.verdict)
+            s.execute(insert(an).values(id=m.new_id(), review_id=review_id, item_id=answer.item_id, **values))
         else:
-            old = StoredAnswer(row.item_id, row.verdict, row.deducted, row.option, row.occurrences, row.note, row.page_ref)
+            old = StoredAnswer(*row[1:])
             if old == answer:
                 return _state(s, std, review, kind)
-        row.verdict, row.deducted, row.option = answer.verdict, answer.deducted, answer.option
-        row.occurrences, row.note, row.page_ref = answer.occurrences, answer.note, answer.page_ref
-        row.updated_at = m.now()
-        s.add(row)
-        s.flush()
+            s.execute(update(an).where(an.c.id == row[0]).values(**values))
         return _bump(s, std, review, kind, [dict(review_id=review_id, item_id=answer.item_id, actor_id=actor_id,
                                                  action="answer", old=old.to_json() if old else None, new=answer.to_json())])
 
@@ -337,12 +339,13 @@ def clear_answer(db: Database, review_id: str, actor_id: str, item_id: str, revi
     with db.session() as s:
         review = _editable_review(s, review_id, revision)
         kind = _case_kind(s, review.case_id)
-        row = s.scalars(select(m.Answer).where((m.Answer.review_id == review_id) & (m.Answer.item_id == item_id))).first()
+        an = m.Answer.__table__
+        row = s.execute(select(an.c.id, *(an.c[f] for f in ANSWER_FIELDS))
+                        .where((an.c.review_id == review_id) & (an.c.item_id == item_id))).first()
         if row is None:
             return _state(s, std, review, kind)
-        old = StoredAnswer(row.item_id, row.verdict, row.deducted, row.option, row.occurrences, row.note, row.page_ref)
-        s.delete(row)
-        s.flush()
+        old = StoredAnswer(*row[1:])
+        s.execute(delete(an).where(an.c.id == row[0]))
         return _bump(s, std, review, kind, [dict(review_id=review_id, item_id=item_id, actor_id=actor_id, action="clear",
                                                  old=old.to_json(), new=None)])
 
