@@ -8,6 +8,7 @@ CI=true they fail instead.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 from pathlib import Path
@@ -193,6 +194,22 @@ def campaign(targets):
         db = init_campaign(targets.new("c.db"), *CAMPAIGN_ARGS, **CAMPAIGN_KW)
     yield db
     db.engine.dispose()
+
+
+# The garbage collector of a test process. After collection the process holds some 300,000
+# long-lived objects (modules, classes, collected tests), and Python's default thresholds walk
+# all of them in a full collection about every 100,000 allocations: a fifth of the suite's CPU
+# time, spent re-checking objects that live until the end. They are frozen out of the collector
+# once collected, and the young generation is collected every 50,000 allocations instead of 700.
+# Garbage a test makes is still collected as before (the collector stays on), only in larger
+# batches; the commands the tests start run with their own, default settings.
+GC_THRESHOLDS = (50_000, 20, 20)
+
+
+def pytest_collection_finish(session):
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def pytest_collection_modifyitems(config, items):
