@@ -322,13 +322,13 @@ def save_answer(db: Database, review_id: str, actor_id: str, answer: StoredAnswe
         old = None
         values = dict(verdict=answer.verdict, deducted=answer.deducted, option=answer.option,
                       occurrences=answer.occurrences, note=answer.note, page_ref=answer.page_ref, updated_at=m.now())
-        if row is None:
-            s.execute(insert(an).values(id=m.new_id(), review_id=review_id, item_id=answer.item_id, **values))
+        if row is None:  # statements without .values(): the parameters name the columns
+            s.execute(insert(an), dict(id=m.new_id(), review_id=review_id, item_id=answer.item_id, **values))
         else:
             old = StoredAnswer(*row[1:])
             if old == answer:
                 return _state(s, std, review, kind)
-            s.execute(update(an).where(an.c.id == row[0]).values(**values))
+            s.execute(update(an).where(an.c.id == row[0]), values)
         return _bump(s, std, review, kind, [dict(review_id=review_id, item_id=answer.item_id, actor_id=actor_id,
                                                  action="answer", old=old.to_json() if old else None, new=answer.to_json())])
 
