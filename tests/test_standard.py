@@ -298,18 +298,26 @@ def test_problem_str_without_location():
 # --- CLI ------------------------------------------------------------------------------------
 
 
+# A wide terminal so rich does not wrap the problem lines.
+CLI_ENV = {"COLUMNS": "300", "NO_COLOR": "1", "ANJUAN_DEBUG": None}
+
+
 def run_entry_point(*args: str) -> subprocess.CompletedProcess:
     # The installed `anjuan` script next to sys.executable, in a fresh process.
-    # A wide terminal so rich does not wrap the problem lines.
-    env = {**os.environ, "COLUMNS": "300", "NO_COLOR": "1"}
+    env = {**os.environ, **{k: v for k, v in CLI_ENV.items() if v is not None}}
     env.pop("ANJUAN_DEBUG", None)
     return subprocess.run([str(ANJUAN), *args], capture_output=True, text=True, encoding="utf-8", env=env, timeout=60)
 
 
-@pytest.mark.skipif(not ANJUAN.exists(), reason="anjuan script not installed next to python")
+def run_check(*args: str) -> subprocess.CompletedProcess:
+    # `python -m anjuan` (tests/anjuan_cli.py): the same command line as the installed script,
+    # which test_cli_check_valid_file_exit_0 runs itself.
+    return run_anjuan("standard", "check", *args, env=CLI_ENV)
+
+
 def test_cli_check_bad_total_exit_1_names_category_sums_and_difference():
     path = DATA / "bad_total.toml"
-    r = run_entry_point("standard", "check", str(path))
+    r = run_check(str(path))
     assert r.returncode == 1
     assert r.stdout == ""
     assert r.stderr.splitlines() == [
@@ -319,10 +327,9 @@ def test_cli_check_bad_total_exit_1_names_category_sums_and_difference():
     assert "Traceback" not in r.stderr
 
 
-@pytest.mark.skipif(not ANJUAN.exists(), reason="anjuan script not installed next to python")
 def test_cli_check_several_errors_lists_each_one():
     path = DATA / "bad_several.toml"
-    r = run_entry_point("standard", "check", str(path))
+    r = run_check(str(path))
     assert r.returncode == 1
     lines = r.stderr.splitlines()
     assert lines[0] == f"错误：评查标准 {path} 有 6 处错误："
@@ -336,7 +343,6 @@ def test_cli_check_several_errors_lists_each_one():
     ]
 
 
-@pytest.mark.skipif(not ANJUAN.exists(), reason="anjuan script not installed next to python")
 @pytest.mark.parametrize("name, first_problem", [
     ("bad_duplicate_id.toml", "  - 第114行（条目 WS-01）：编号 WS-01 重复（第105行已使用）"),
     ("bad_item_sum.toml", "  - 第55行（类别 procedure）：类别“程序合法”分值为 50，适用于“行政许可”的条目合计 45，相差 -5"),
@@ -345,7 +351,7 @@ def test_cli_check_several_errors_lists_each_one():
 ])
 def test_cli_check_each_bad_file(name, first_problem):
     path = DATA / name
-    r = run_entry_point("standard", "check", str(path))
+    r = run_check(str(path))
     assert r.returncode == 1
     assert r.stderr.splitlines() == [f"错误：评查标准 {path} 有 1 处错误：", first_problem]
 
@@ -358,9 +364,8 @@ def test_cli_check_valid_file_exit_0():
     assert r.stdout.strip() == f"校验通过：测试用小标准（1.0），3 个类别，9 个条目，校验码 {sha[:12]}"
 
 
-@pytest.mark.skipif(not ANJUAN.exists(), reason="anjuan script not installed next to python")
 def test_cli_check_missing_file():
-    r = run_entry_point("standard", "check", str(DATA / "no_such_standard.toml"))
+    r = run_check(str(DATA / "no_such_standard.toml"))
     assert r.returncode == 1
     assert r.stderr.strip() == f"错误：找不到评查标准文件 {DATA / 'no_such_standard.toml'}（内置标准可直接写名称：default、default@1、naiman、naiman@1）"
 
