@@ -1,8 +1,9 @@
 """A warm interpreter that runs `python -m anjuan …` in forked children (test helper, Linux/macOS).
 
 Started once per test process as `sys.executable tests/cli_zygote.py`, it imports the modules
-every anjuan command imports anyway (SQLAlchemy, SQLModel, the models, click, rich, the report
-libraries), then serves requests read from stdin, one JSON object per line:
+the anjuan commands import anyway (SQLAlchemy, SQLModel, click, rich, the report libraries and
+every module of anjuan but its Textual UI, of reports and of scoring), then serves requests read
+from stdin, one JSON object per line:
 
     {"argv": [...], "cwd": "...", "env": {...}, "stdin": path, "stdout": path, "stderr": path}
 
@@ -33,6 +34,8 @@ import time
 def _preload() -> None:
     # Modules imported by the commands themselves; importing them here changes nothing a command
     # sees (none reads the environment or the working directory at import time).
+    import pkgutil
+
     import click  # noqa: F401
     import rich.console  # noqa: F401
     import sqlalchemy  # noqa: F401
@@ -44,10 +47,15 @@ def _preload() -> None:
     import anjuan.db  # noqa: F401
     import anjuan.models  # noqa: F401
 
-    for name in ("psycopg", "xlsxwriter", "python_calamine", "docx", "docxtpl", "jinja2",
-                 "charset_normalizer", "anjuan.campaign", "anjuan.tables", "anjuan.lead.reporting",
-                 "anjuan.lead.merge", "anjuan.prepare.catalog_import", "anjuan.review.answers_io",
-                 "reports", "scoring"):
+    names = ["psycopg", "xlsxwriter", "python_calamine", "docx", "docxtpl", "jinja2", "charset_normalizer"]
+    for package in ("anjuan", "reports", "scoring"):  # every module of the three packages but the UI
+        try:
+            root = __import__(package)
+            names += [m.name for m in pkgutil.walk_packages(root.__path__, package + ".", onerror=lambda _: None)
+                      if not m.name.startswith("anjuan.ui") and not m.name.endswith("__main__")]
+        except Exception:  # noqa: BLE001 - the command imports what it needs itself
+            pass
+    for name in names:
         try:
             __import__(name)
         except Exception:  # noqa: BLE001 - an optional module: the command imports it itself
