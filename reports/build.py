@@ -3,9 +3,9 @@
 Layout of the folder:
     <通报标题>.xlsx / .docx / .html / .md / .json     the bulletin (公开版 adds “（公开版）”)
     反馈意见书/<执法机关>反馈意见书.docx / .html / .md   one per agency (公开版: 反馈意见书（公开版）/)
-Files are written one at a time and each through a temporary name, so an interrupted run never
-leaves a half-written file under its final name; temporary files a killed run left behind are
-removed by the next run.
+Files are written one at a time (but for the workbook's zip, made by a second thread meanwhile:
+see _build) and each through a temporary name, so an interrupted run never leaves a half-written
+file under its final name; temporary files a killed run left behind are removed by the next run.
 
 Guards (ReportError, nothing written): no file has a final result; the folder already holds report
 files (unless force=True, which first removes the earlier report's files so two runs never mix);
@@ -287,7 +287,12 @@ class _Background:
 
         def run() -> None:
             try:
-                _write(self.path, lambda _tmp: close())
+                try:
+                    close()
+                    os.replace(tmp, self.path)
+                finally:
+                    if tmp.exists():
+                        tmp.unlink()
                 self.written.append(self.path)
             except BaseException as exc:  # handed to the main thread, raised there
                 self.error = exc
