@@ -282,21 +282,25 @@ class _Sheet:
             return
         r = self.row
         cells = []
+        writers = self._writers
+        cached = _TEXT_CACHE.get
         for col, v in enumerate(values):
             if col == veto:
-                cells.append((col, VERDICT_VETO, self.f["veto"], False, self._writers[col][0]))
+                cells.append((col, VERDICT_VETO, self.f["veto"], False))
                 continue
             if v is None or v == "":  # empty cells are not written at all (column formats apply)
                 continue
-            writer, fmt, numeric = self._writers[col]
-            cells.append((col, v if numeric else _cached_text(v), fmt, numeric, writer))
+            _, fmt, numeric = writers[col]
+            if not numeric:
+                v = (cached(v) if type(v) is str else None) or _cached_text(v)
+            cells.append((col, v, fmt, numeric))
         fast = getattr(self.ws, "write_cells", None)
-        if not (fast and fast(r, [c[:4] for c in cells])):
-            for col, value, fmt, _numeric, writer in cells:
+        if not (fast and fast(r, cells)):
+            for col, value, fmt, _numeric in cells:
                 if col == veto:
                     self.ws.write_string(r, col, value, fmt)
                 else:
-                    writer(r, col, value, fmt)
+                    writers[col][0](r, col, value, fmt)
         if self.fit:
             lines = max((_lines(v, self.widths[c]) for c, v in enumerate(values)
                          if self.kinds[c] == "wrap" and isinstance(v, str)), default=1)
