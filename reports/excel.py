@@ -195,6 +195,23 @@ class FastWorksheet(Worksheet):
         self.table[row][cells[0][0]] = _RawCells("".join(parts))
         return True
 
+    def _write_single_row(self, current_row_num: int = 0) -> None:
+        """In constant_memory mode, a row that holds only the XML of write_cells, with no row
+        format, height or comment, is written in one piece: what xlsxwriter writes for it, without
+        building the row's attributes and looking up each column."""
+        row_num = self.previous_row
+        cells = self.table.get(row_num)
+        if (FAST and cells is not None and len(cells) == 1 and self.excel_version != 2010
+                and self.default_row_height == self.original_row_height
+                and row_num not in self.row_info and row_num not in self.comments):
+            (cell,) = cells.values()
+            if type(cell) is _RawCells:
+                self.previous_row = current_row_num
+                self.fh.write(f'<row r="{row_num + 1}">{cell.xml}</row>')
+                self.table.clear()
+                return
+        super()._write_single_row(current_row_num)
+
     def _write_cell(self, row: int, col: int, cell) -> None:
         kind = type(cell)
         if kind is _RawCells:
