@@ -114,7 +114,11 @@ class _LeveledZipFile(zipfile.ZipFile):
             return super().write(filename, arcname, compress_type, compresslevel)
         zinfo = zipfile.ZipInfo.from_file(filename, arcname, strict_timestamps=self._strict_timestamps)
         zinfo.compress_type = self.compression if compress_type is None else compress_type
-        zinfo._compresslevel = self.compresslevel if compresslevel is None else compresslevel
+        level = self.compresslevel if compresslevel is None else compresslevel
+        if hasattr(zinfo, "compress_level"):  # Python 3.13 and later
+            zinfo.compress_level = level
+        else:
+            zinfo._compresslevel = level
         with open(filename, "rb") as src, self.open(zinfo, "w") as dest:
             shutil.copyfileobj(src, dest, ZIP_CHUNK)
         return None
