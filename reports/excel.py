@@ -70,7 +70,7 @@ CellStringTuple = getattr(xlsxwriter.worksheet, "CellStringTuple", None)
 _preserve = getattr(xlsxwriter.worksheet, "_preserve_whitespace", None)
 FAST = None not in (CellNumberTuple, CellStringTuple, _preserve) and all(
     hasattr(Worksheet, name) for name in ("_write_single_row", "_check_dimensions", "_escape_control_characters",
-                                          "_escape_data", "_write_cell"))
+                                          "_escape_data", "_write_cell", "_write_optimized_sheet_data"))
 _INF = float("inf")
 _COLUMNS: dict[int, str] = {}
 
@@ -215,6 +215,25 @@ class FastWorksheet(Worksheet):
                 self.table.clear()
                 return
         super()._write_single_row(current_row_num)
+
+    def _write_optimized_sheet_data(self) -> None:
+        """In constant_memory mode, the rows kept in the temporary file are copied into the sheet
+        as bytes, in large chunks, rather than decoded and encoded again 64 KB at a time: the same
+        bytes (both files are UTF-8 text written the same way), and the copy lets other threads
+        run (reports.build writes the documents while the workbook is zipped)."""
+        fh = self.fh
+        if not FAST or self.dim_rowmin is None or not hasattr(fh, "buffer"):
+            super()._write_optimized_sheet_data()
+            return
+        self._xml_start_tag("sheetData")
+        if not self.row_data_fh_closed:
+            self.row_data_fh.close()
+            self.row_data_fh_closed = True
+        fh.flush()
+        with open(self.row_data_filename, "rb") as rows:
+            shutil.copyfileobj(rows, fh.buffer, ZIP_CHUNK)
+        os.unlink(self.row_data_filename)
+        self._xml_end_tag("sheetData")
 
     def _write_cell(self, row: int, col: int, cell) -> None:
         kind = type(cell)
