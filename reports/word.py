@@ -549,6 +549,11 @@ class _BodyXml:
     __html__ = __str__
 
 
+ZIP_LEVEL = 1
+"""zlib level of a document's zip: three times as fast as the default (6), the file about a fifth
+larger (a large campaign's 201 documents: 0.5 s of compression at the default level)."""
+
+
 def _write_chunked(out, parts: list[str], chunk: int = 1 << 18) -> None:
     """Write many small XML pieces in chunks of about `chunk` characters: one compress call per
     chunk instead of one per paragraph, and never the whole document as one string."""
@@ -594,7 +599,7 @@ class DocxWriter:
             return
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         core = _CORE.format(title=_x(title[:255]), author=_x(author[:255]), now=now).encode("utf-8")
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as z:
             for name, data_ in self._entries:
                 if name == "word/document.xml":
                     with z.open(name, "w") as out:

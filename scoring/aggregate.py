@@ -74,15 +74,15 @@ def group_stats(standard: Standard, key: str, cases: list[ScoredCase], examples:
         grades[c.score.grade] = grades.get(c.score.grade, 0) + 1
     fail = standard.fail_band.name
     top = standard.top_band.name
-    cats = []
-    for cat in standard.categories:
-        possible = lost = 0.0
-        for c in cases:
-            for r in c.score.categories:
-                if r.id == cat.id:
-                    possible += r.possible
-                    lost += r.lost
-        cats.append(CategoryLoss(cat.id, cat.name, possible, round(lost, 4)))
+    # each category's sums, added in the order of the files (one pass over them)
+    sums = {cat.id: [0.0, 0.0] for cat in standard.categories}
+    for c in cases:
+        for r in c.score.categories:
+            acc = sums.get(r.id)
+            if acc is not None:
+                acc[0] += r.possible
+                acc[1] += r.lost
+    cats = [CategoryLoss(cat.id, cat.name, sums[cat.id][0], round(sums[cat.id][1], 4)) for cat in standard.categories]
     return GroupStats(
         key=key,
         count=n,
@@ -105,7 +105,9 @@ def problem_counts(standard: Standard, cases: Iterable[ScoredCase], examples: in
     counts: dict[str, list] = {}
     for c in cases:
         for p in c.score.problems:
-            entry = counts.setdefault(p.item_id, [0, 0, 0.0, []])
+            entry = counts.get(p.item_id)
+            if entry is None:
+                entry = counts[p.item_id] = [0, 0, 0.0, []]
             entry[0] += 1
             entry[1] += p.verdict == VETO
             entry[2] += p.deducted

@@ -5,8 +5,8 @@ sampling batches, agencies and catalog sizes, which review of each sampled file 
 (anjuan.lead.finals.file_outcomes), scores each final review with scoring.score_case, computes
 agreement over double-reviewed files, and hands everything to reports.compute as plain data.
 
-Answers are read in one pass ordered by review, so only one review's answers are in memory at a
-time whatever the size of the campaign.
+Only the answers that are not 符合 are read (one pass in table order), and only the final reviews' are
+kept, compactly, until they are scored.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
-from itertools import groupby
-from operator import itemgetter
 
 from sqlalchemy import func, select
 
@@ -177,12 +175,13 @@ def _score_finals(s, std, final_of: dict[str, str], kinds: dict[str, str]):
 
     Scoring needs only the answers that are not 符合: score_case treats an unanswered item exactly
     like a 符合 one (full marks), so leaving them out changes no score, category or problem, and
-    reads about a quarter of the rows. Rows are read in one pass ordered by review, so only one
-    review's answers are in memory at a time. What is kept is made compact: the item ids, verdicts,
-    notes and page references of the rows are shared (one string for each distinct text, where
-    the database driver returns a new one for every row), and each CaseScore keeps its categories
-    as one shared tuple per distinct value and no `unanswered` list (the items left out above are
-    not unanswered).
+    reads about a quarter of the rows. Rows are read in table order (ordering them by review would
+    make the database look up each row through the index, twice the time) and grouped by file here;
+    the final reviews' rows are kept until they are scored. What is kept is made compact: the item
+    ids, verdicts, notes and page references of the rows are shared (one string for each distinct
+    text, where the database driver returns a new one for every row), and each CaseScore keeps its
+    categories as one shared tuple per distinct value and no `unanswered` list (the items left out
+    above are not unanswered).
     """
     an = m.Answer.__table__
     item_ids = {i.id: i.id for i in std.items}
@@ -195,26 +194,33 @@ def _score_finals(s, std, final_of: dict[str, str], kinds: dict[str, str]):
         cats = categories.setdefault(cs.categories, cs.categories)
         return replace(cs, unanswered=(), categories=cats)
 
-    scores: dict[str, CaseScore] = {}
+    given: dict[str, list[AnswerInput]] = {}  # case id -> the final review's answers
     options: dict[str, dict[str, int]] = {}
     q = (select(an.c.review_id, an.c.item_id, an.c.verdict, an.c.deducted, an.c.note, an.c.page_ref, an.c.option)
-         .where(an.c.verdict != PASS).order_by(an.c.review_id))  # other reviews are skipped below
-    for rid, rows in groupby(s.execute(q, execution_options=BATCHED), key=itemgetter(0)):
+         .where(an.c.verdict != PASS))  # in table order: other reviews' rows are skipped below
+    for rid, item_id, verdict, deducted, note, page_ref, option in s.execute(q, execution_options=BATCHED):
         cid = final_of.get(rid)
         if cid is None:
             continue
-        answers = []
-        chosen: dict[str, int] = {}
-        for _, item_id, verdict, deducted, note, page_ref, option in rows:
-            item_id = item_ids.get(item_id) or share(item_id, item_id)
-            note, page_ref = note or "", page_ref or ""
-            answers.append(AnswerInput(item_id, share(verdict, verdict), deducted or 0.0,
-                                       share(note, note), share(page_ref, page_ref)))
-            if option is not None:
+        item_id = item_ids.get(item_id) or share(item_id, item_id)
+        note, page_ref = note or "", page_ref or ""
+        answer = AnswerInput(item_id, share(verdict, verdict), deducted or 0.0, share(note, note),
+                             share(page_ref, page_ref))
+        answers = given.get(cid)
+        if answers is None:
+            given[cid] = [answer]
+        else:
+            answers.append(answer)
+        if option is not None:
+            chosen = options.get(cid)
+            if chosen is None:
+                options[cid] = {item_id: option}
+            else:
                 chosen[item_id] = option
+    scores: dict[str, CaseScore] = {}
+    for cid, answers in given.items():
         scores[cid] = compact(score_case(std, kinds.get(cid, ""), answers))
-        if chosen:
-            options[cid] = chosen
+    del given
     for cid in final_of.values():
         if cid not in scores:  # every answer 符合 (or none given): full marks
             kind = kinds.get(cid, "")
