@@ -9,46 +9,34 @@ agency, so memory does not grow with the size of the campaign.
 
 from __future__ import annotations
 
-import json
-from dataclasses import fields, is_dataclass
-from datetime import date
+from dataclasses import fields
 from pathlib import Path
 
-from .model import BulletinData, CategoryLoss
+import orjson
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
+from .model import BulletinData
+
 OPTIONAL = ("selfcheck", "previous")  # written only when the campaign has them
+# orjson writes dataclasses (their fields, in order), dates (ISO 8601) and the rest of the model's
+# plain data itself; keys that are not text are written as text, as the json module does.
+OPTIONS = orjson.OPT_NON_STR_KEYS
 
 
-def _default(o):
-    names = _FIELDS.get(type(o))
-    if names is None and is_dataclass(o) and not isinstance(o, type):
-        names = _FIELDS[type(o)] = tuple(f.name for f in fields(o))
-    if names is not None:
-        d = {n: getattr(o, n) for n in names}
-        if isinstance(o, CategoryLoss):
-            d["rate"] = o.rate
-        return d
-    if isinstance(o, date):
-        return o.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
-
-
-def _dumps(o) -> str:
-    return json.dumps(o, default=_default, ensure_ascii=False, check_circular=False)  # plain data: no cycles
+def _dumps(o) -> bytes:
+    return orjson.dumps(o, option=OPTIONS)
 
 
 def write_json(data: BulletinData, path: Path) -> None:
     top = {f.name: getattr(data, f.name) for f in fields(data) if f.name != "agencies"
            and not (f.name in OPTIONAL and getattr(data, f.name) is None)}
     top["schema"] = data.schema
-    with open(path, "w", encoding="utf-8", newline="\n") as out:
-        out.write("{")
+    with open(path, "wb") as out:
+        out.write(b"{")
         for key, value in top.items():
-            out.write(f"{_dumps(key)}: {_dumps(value)},\n")
-        out.write('"agencies": [\n')
+            out.write(_dumps(key) + b": " + _dumps(value) + b",\n")
+        out.write(b'"agencies": [\n')
         for n, a in enumerate(data.agencies):
             if n:
-                out.write(",\n")
+                out.write(b",\n")
             out.write(_dumps(a))
-        out.write("\n]}\n")
+        out.write(b"\n]}\n")

@@ -93,17 +93,18 @@ class Stats:
     grades: list[GradeCount]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class CategoryLoss:
     id: str
     name: str
     points: float  # the category's points in the standard
     possible: float  # applicable points summed over the files
     lost: float
+    rate: float = field(init=False)
+    """Share of the applicable points that were lost (失分率)."""
 
-    @property
-    def rate(self) -> float:
-        return self.lost / self.possible if self.possible > 0 else 0.0
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rate", self.lost / self.possible if self.possible > 0 else 0.0)
 
 
 @dataclass(slots=True)

@@ -312,6 +312,26 @@ def test_json_states_the_figures(built, data):
         "basis": "《中华人民共和国行政处罚法》第十七条", "statement": "执法主体不合法", "bars_excellent": False}
 
 
+def test_json_holds_every_field_of_the_model(built, data):
+    """The JSON file is the bulletin's data as the json module would write it: every field of every
+    dataclass in field order (derived figures such as a category's rate included), dates as ISO text."""
+    import dataclasses
+    from datetime import date
+
+    out, _ = built
+    text = file_of(out, data, "json").read_text(encoding="utf-8")
+    whole = dataclasses.asdict(data)
+    for key in ("selfcheck", "previous"):  # written only when the campaign has them
+        if whole.get(key) is None:
+            whole.pop(key, None)
+    expected = json.loads(json.dumps(whole, ensure_ascii=False,
+                                     default=lambda o: o.isoformat() if isinstance(o, date) else str(o)))
+    doc = json.loads(text)
+    assert list(doc) == [k for k in expected if k != "agencies"] + ["agencies"]
+    assert doc == expected
+    assert all("rate" in c for a in doc["agencies"] for c in a["categories"])
+
+
 def test_xlsx_states_the_figures(built, data):
     openpyxl = pytest.importorskip("openpyxl")
     out, _ = built
