@@ -13,7 +13,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.events import Click
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -43,8 +43,8 @@ class RowList(ScrollView, can_focus=True):
     header_lines: ClassVar[int] = 0
     """Lines at the top that stay put while the rows scroll (column titles)."""
 
-    cursor: reactive[int] = reactive(0, init=False)
-    """Index of the highlighted row."""
+    cursor: reactive[int] = reactive(0, init=False, repaint=False)
+    """Index of the highlighted row (moving it redraws the two rows concerned, see watch_cursor)."""
 
     empty_text: str = "（无内容）"
 
@@ -88,9 +88,15 @@ class RowList(ScrollView, can_focus=True):
         self.refresh()
 
     def refresh_row(self, index: int) -> None:
+        """Redraw one row, if it is on screen.
+
+        The region is given in visible (not virtual) lines: that is how Textual marks lines dirty
+        in the widget's line cache (ScrollView.refresh_lines would subtract the scroll offset a
+        second time and redraw the wrong line once the list is scrolled).
+        """
         y = index - int(self.scroll_y) + self.header_lines
         if self.header_lines <= y < self.size.height:
-            self.refresh_lines(y)
+            self.refresh(Region(0, y, self.size.width, 1))
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.scrollable_content_region.width, self.row_count() + self.header_lines)
