@@ -7,6 +7,7 @@ scrolling, the sticky header line, and mapping clicks to rows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -86,6 +87,28 @@ class RowList(ScrollView, can_focus=True):
             self.set_reactive(RowList.cursor, 0)
         self._reveal(self.cursor)
         self.refresh()
+
+    def rows_replaced(self, old: Sequence[object], new: Sequence[object], cursor: int) -> None:
+        """Call after the rows changed from `old` to `new`, with the cursor's new row.
+
+        When there are as many rows as before, only the rows that differ and the cursor's old and
+        new rows are redrawn (a list read again usually changes a row or two, or none);
+        otherwise everything is, as by `reset_rows`.
+        """
+        count = len(new)
+        if not (self.is_mounted and count and len(old) == count and 0 <= cursor < count and self.selectable(cursor)):
+            self.set_reactive(RowList.cursor, cursor)
+            self.reset_rows()
+            return
+        before = self.cursor
+        self.set_reactive(RowList.cursor, cursor)
+        for index, (was, now) in enumerate(zip(old, new, strict=True)):
+            if was != now:
+                self.refresh_row(index)
+        if before != cursor:
+            self.refresh_row(before)
+            self.refresh_row(cursor)
+        self._reveal(cursor)
 
     def refresh_row(self, index: int) -> None:
         """Redraw one row, if it is on screen.
