@@ -124,6 +124,9 @@ class SettleScreen(WorkbenchScreen[bool]):
         self.query_one("#side-b", Static).update(f"B [b]{esc(b.reviewer)}[/b] {points(b.score)}分 {esc(b.grade)}")
         grid = self.query_one("#items", GridList)
         grid.focus()
+        # The item's answers follow the cursor at once, in the same screen update as the rows
+        # (RowHighlighted would arrive after that update and cost a second one).
+        self.watch(grid, "cursor", self.show_item, init=False)
         first = next((i.item_id for i in self.side.items if self.is_open(i)), None)
         self.show_rows(keep=first)
 

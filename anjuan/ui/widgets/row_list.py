@@ -121,6 +121,19 @@ class RowList(ScrollView, can_focus=True):
         if self.header_lines <= y < self.size.height:
             self.refresh(Region(0, y, self.size.width, 1))
 
+    _scrollbars_for: Size | None = None
+    """The virtual size the scrollbars were last set up for."""
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        # Textual (8.2) hands a line-API ScrollView the size of its viewport as its virtual size
+        # on every layout of the screen, which never equals the list's own (rows × width), so
+        # each layout anywhere on the screen set up and redrew the scrollbar again. Set it up
+        # when the list's size, its container or its own virtual size changed.
+        if self.virtual_size == self._scrollbars_for:
+            virtual_size = self.virtual_size
+        self._scrollbars_for = self.virtual_size
+        return super()._size_updated(size, virtual_size, container_size, layout)
+
     def on_resize(self) -> None:
         self.virtual_size = Size(self.scrollable_content_region.width, self.row_count() + self.header_lines)
         self._reveal(self.cursor)
