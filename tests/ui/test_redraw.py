@@ -18,8 +18,9 @@ from anjuan.ui.widgets.case_table import CaseTable
 from anjuan.ui.widgets.cells import show_text
 from anjuan.ui.widgets.checklist import Checklist
 from anjuan.ui.widgets.footer import CompactFooter
+from anjuan.ui.widgets.grid_list import Col, GridList
 
-from .conftest import open_file, settle
+from .conftest import open_file, paste, settle
 
 FRESH = "测交罚〔2024〕4号"  # 行政处罚, not reviewed yet
 SHORT = (100, 16)
@@ -165,3 +166,49 @@ async def test_the_footer_keeps_its_keys_when_they_do_not_change(campaign_file):
         await settle(pilot)
         descriptions = [k.description for k in footer.query(FooterKey)]
         assert "退回重评" in descriptions and "提交" not in descriptions
+
+
+async def test_the_scrollbar_follows_the_rows_when_a_search_narrows_the_list(campaign_file):
+    app = make_app(str(campaign_file), "王敏")
+    async with app.run_test(size=SHORT) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(CaseTable)
+        total = table.row_count()
+        assert table.show_vertical_scrollbar
+        assert table.vertical_scrollbar.window_virtual_size == total + table.header_lines
+        await pilot.press("slash")
+        await paste(pilot, FRESH)
+        await settle(pilot)
+        assert table.row_count() == 1 and not table.show_vertical_scrollbar
+        await pilot.press("escape")  # clears the search: every file again
+        await settle(pilot)
+        assert table.row_count() == total and table.show_vertical_scrollbar
+        assert table.vertical_scrollbar.window_virtual_size == total + table.header_lines
+        assert on_screen(table) == drawn_afresh(table)
+
+
+async def test_a_grid_shown_again_redraws_only_the_rows_that_changed(campaign_file, monkeypatch):
+    app = make_app(str(campaign_file), "王敏")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        grid = GridList([Col("甲", width=6), Col("乙", flex=1)], id="probe")
+        await app.screen.mount(grid, before=app.screen.query_one(CaseTable))
+        rows = [(f"第{n}行", "内容") for n in range(5)]
+        grid.show(rows)
+        await settle(pilot)
+        redrawn: list[tuple[Region, ...]] = []
+        original = grid.refresh
+
+        def refresh(*regions, **kwargs):
+            redrawn.append(regions)
+            return original(*regions, **kwargs)
+
+        monkeypatch.setattr(grid, "refresh", refresh)
+        grid.show(list(rows))
+        assert redrawn == []
+        changed = [*rows[:3], ("第3行", "改了"), rows[4]]
+        grid.show(changed)
+        assert [r[0].y for r in redrawn] == [3 + grid.header_lines] and all(len(r) == 1 for r in redrawn)
+        await settle(pilot)
+        assert on_screen(grid) == drawn_afresh(grid)
+        assert "改了" in "".join(seg.text for seg in on_screen(grid)[3 + grid.header_lines])
