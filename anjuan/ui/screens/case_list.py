@@ -178,7 +178,7 @@ class CaseListScreen(WorkbenchScreen[None]):
         for row in self.rows:
             counts[row.status] = counts.get(row.status, 0) + 1
         rest = "　".join(f"{label} {counts[label]}" for label in ("评查中", "已退回", "未评") if counts[label])
-        show_text(self.query_one("#progress", Static), 
+        show_text(self.query_one("#progress", Static),
             f"[b]已提交 {done}/{total}[/b]" + (f"　{rest}" if rest else "") + f"　评查人 {self.session.reviewer_name}")
 
     # The view: sort once, then filter the sorted rows on every keystroke.

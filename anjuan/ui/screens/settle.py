@@ -203,9 +203,9 @@ class SettleScreen(WorkbenchScreen[bool]):
         d, item = found
         flags = [f"{points(item.points)} 分"] + (["[b $error]否决项[/]"] if item.veto else [])
         show_text(self.query_one("#item-text", Static), f"[b]{esc(d.item_id)}[/b]（{esc(d.category)}）{esc(d.text)}　{'　'.join(flags)}")
-        show_text(self.query_one("#compare-a", Static), 
+        show_text(self.query_one("#compare-a", Static),
             "\n".join([f"[b]A {esc(self.side.a.reviewer)}[/b]", *answer_lines(d.a, d.b)]))
-        show_text(self.query_one("#compare-b", Static), 
+        show_text(self.query_one("#compare-b", Static),
             "\n".join([f"[b]B {esc(self.side.b.reviewer)}[/b]", *answer_lines(d.b, d.a)]))
         if d.item_id in self.choices:
             source, answer = self.choices[d.item_id]
@@ -221,7 +221,7 @@ class SettleScreen(WorkbenchScreen[bool]):
         differing = [x.item_id for x in self.side.items if x.differs]
         decided = sum(1 for x in differing if x in self.choices)
         scope = "只看分歧" if self.only_differing else "全部条目"
-        show_text(self.query_one("#position", Static), 
+        show_text(self.query_one("#position", Static),
             f"第 {at}/{len(ids)} 项（{scope}，f 切换）　分歧 {len(differing)} 项：已定 {decided}，"
             f"待定 {len(self.open_items)}　? 全部快捷键")
 
