@@ -91,8 +91,6 @@ def natural(text: str) -> tuple:
 class CaseListScreen(WorkbenchScreen[None]):
     """Lists the reviewer's files; Enter opens one for scoring."""
 
-    CSS_PATH = "case_list.tcss"
-
     BINDINGS = [
         Binding("slash", "search", "搜索", id="cases-search", tooltip="按案号、案件名称、当事人筛选，边输入边筛选"),
         Binding("f", "cycle_status", "状态", id="cases-filter-status", tooltip="按状态筛选：全部→未评→评查中→已退回→已提交"),

@@ -90,8 +90,6 @@ class QueueList(GridList):
 class DashboardScreen(WorkbenchScreen[None]):
     """The lead's workspace: what stands where, and the files waiting for 合议."""
 
-    CSS_PATH = "dashboard.tcss"
-
     BINDINGS = [
         Binding("1", "tab('overview')", "总览", id="dashboard-tab-overview", tooltip="各执法机关的进度与得分、评查人员进度"),
         Binding("2", "tab('queue')", "待合议", id="dashboard-tab-queue", tooltip="两名评查人员意见不一致、等待合议的案卷"),

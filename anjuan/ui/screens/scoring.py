@@ -77,8 +77,6 @@ def option_bindings() -> list[Binding]:
 class ScoringScreen(WorkbenchScreen[CaseRow]):
     """Scores one file; dismisses with the file's updated list row."""
 
-    CSS_PATH = "scoring.tcss"
-
     BINDINGS = [
         Binding("space", "pass_item", "符合", key_display="空格", id="score-pass", tooltip="本项符合，并移到下一项"),
         *option_bindings(),

@@ -68,8 +68,6 @@ def answer_lines(answer: StoredAnswer | None, other: StoredAnswer | None) -> lis
 class SettleScreen(WorkbenchScreen[bool]):
     """Settles one file; dismisses with True once the settled result was saved."""
 
-    CSS_PATH = "settle.tcss"
-
     BINDINGS = [
         Binding("1,a", "take('a')", "采纳A", id="settle-take-a", tooltip="本项采纳评查人员 A 的意见，并移到下一个待定项"),
         Binding("2,b", "take('b')", "采纳B", id="settle-take-b", tooltip="本项采纳评查人员 B 的意见，并移到下一个待定项"),
