@@ -35,7 +35,11 @@ from .writer import WriteDone, Writer
 class AnjuanApp(App[None]):
     """Wires the screens, the writer queue, help, the command palette and error reporting."""
 
-    CSS_PATH = ["app.tcss", "dialogs.tcss"]
+    # Every screen's style sheet is read with the app's: a screen's own CSS_PATH makes Textual
+    # parse all the app's CSS again (every widget's included) the first time the screen opens.
+    # Each screen's rules start with its class name, so they apply to that screen only.
+    CSS_PATH = ["app.tcss", "dialogs.tcss", "screens/case_list.tcss", "screens/scoring.tcss",
+                "screens/settle.tcss", "screens/dashboard.tcss"]
     COMMANDS = App.COMMANDS | {WorkbenchCommands}
     COMMAND_PALETTE_DISPLAY = "^p"
 

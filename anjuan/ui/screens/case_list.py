@@ -24,6 +24,7 @@ from ...errors import AnjuanError
 from ..dialogs import ChoiceDialog
 from ..session import ReviewSession
 from ..widgets.case_table import COLUMNS, CaseTable
+from ..widgets.cells import show_text
 from ..widgets.footer import CompactFooter
 from .base import WorkbenchScreen
 from .scoring import ScoringScreen
@@ -89,8 +90,6 @@ def natural(text: str) -> tuple:
 
 class CaseListScreen(WorkbenchScreen[None]):
     """Lists the reviewer's files; Enter opens one for scoring."""
-
-    CSS_PATH = "case_list.tcss"
 
     BINDINGS = [
         Binding("slash", "search", "搜索", id="cases-search", tooltip="按案号、案件名称、当事人筛选，边输入边筛选"),
@@ -177,7 +176,7 @@ class CaseListScreen(WorkbenchScreen[None]):
         for row in self.rows:
             counts[row.status] = counts.get(row.status, 0) + 1
         rest = "　".join(f"{label} {counts[label]}" for label in ("评查中", "已退回", "未评") if counts[label])
-        self.query_one("#progress", Static).update(
+        show_text(self.query_one("#progress", Static),
             f"[b]已提交 {done}/{total}[/b]" + (f"　{rest}" if rest else "") + f"　评查人 {self.session.reviewer_name}")
 
     # The view: sort once, then filter the sorted rows on every keystroke.
@@ -226,7 +225,7 @@ class CaseListScreen(WorkbenchScreen[None]):
         ]
         if self.search_text:
             parts.append(f"搜索 [b]{self.search_text}[/b]")
-        self.query_one("#filters", Static).update("　".join(parts) + f"　{shown}")
+        show_text(self.query_one("#filters", Static), "　".join(parts) + f"　{shown}")
         if self.filtered != self._offers_clear:  # the footer is rebuilt only when its keys change
             self._offers_clear = self.filtered
             self.refresh_bindings()

@@ -40,7 +40,7 @@ from anjuan.review.reviewing import CaseDetail, case_detail
 from reports.build import paused_gc
 
 from ..session import ReviewSession
-from ..widgets.cells import points
+from ..widgets.cells import points, show_text
 from ..widgets.footer import CompactFooter
 from ..widgets.grid_list import Bar, Col, GridList, Styled
 from .base import WorkbenchScreen
@@ -89,8 +89,6 @@ class QueueList(GridList):
 
 class DashboardScreen(WorkbenchScreen[None]):
     """The lead's workspace: what stands where, and the files waiting for 合议."""
-
-    CSS_PATH = "dashboard.tcss"
 
     BINDINGS = [
         Binding("1", "tab('overview')", "总览", id="dashboard-tab-overview", tooltip="各执法机关的进度与得分、评查人员进度"),
@@ -344,7 +342,7 @@ class DashboardScreen(WorkbenchScreen[None]):
         grid = self.query_one("#merge-log", GridList)
         grid.empty_text = "尚未合并过评查人员的数据包（anjuan merge 评查活动.db 王敏.db …）"
         grid.show([(e.merged_at, e.package_file, e.reviewer, e.summary) for e in message.entries])
-        self.query_one(TabbedContent).get_tab("merges").label = f"3 合并记录 {len(message.entries)}"
+        self.label_tab("merges", f"3 合并记录 {len(message.entries)}")
 
     @on(AgreementRead)
     def agreement_read(self, message: AgreementRead) -> None:
@@ -413,7 +411,7 @@ class DashboardScreen(WorkbenchScreen[None]):
         self.query_one("#overdue-title", Static).update(
             f"逾期未整改问题（截至 {message.today.isoformat()}，共 {len(message.overdue)} 个）")
         label = f"5 整改 逾期{len(message.overdue)}" if message.overdue else "5 整改"
-        self.query_one(TabbedContent).get_tab("rectify").label = label
+        self.label_tab("rectify", label)
         self._part_read()  # the second reading thread's last part
 
     # Showing what was read.
@@ -435,7 +433,7 @@ class DashboardScreen(WorkbenchScreen[None]):
             text += "　[$text-muted]正在读取…[/]"
         elif self.failed:
             text += "　[$error]读取未完成（F5 重试）[/]"
-        self.query_one("#summary", Static).update(text)
+        show_text(self.query_one("#summary", Static), text)
 
     def show_agencies(self) -> None:
         if self.status is None:
@@ -485,9 +483,15 @@ class DashboardScreen(WorkbenchScreen[None]):
         grid = self.query_one("#conflicts", GridList)
         grid.empty_text = "没有待合议的案卷：双人评查的案卷两人意见一致，或尚未都提交"
         grid.show(rows, [e.case_id for e in self.queue])
-        self.query_one(TabbedContent).get_tab("queue").label = f"2 待合议 {len(self.queue)}"
+        self.label_tab("queue", f"2 待合议 {len(self.queue)}")
 
     # Tabs.
+    def label_tab(self, pane: str, label: str) -> None:
+        """Relabel a tab, only when the label changes (every relabelling lays the tabs out again)."""
+        tab = self.query_one(TabbedContent).get_tab(pane)
+        if tab.label_text != label:
+            tab.label = label
+
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
 

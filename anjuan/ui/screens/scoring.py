@@ -77,8 +77,6 @@ def option_bindings() -> list[Binding]:
 class ScoringScreen(WorkbenchScreen[CaseRow]):
     """Scores one file; dismisses with the file's updated list row."""
 
-    CSS_PATH = "scoring.tcss"
-
     BINDINGS = [
         Binding("space", "pass_item", "符合", key_display="空格", id="score-pass", tooltip="本项符合，并移到下一项"),
         *option_bindings(),
@@ -137,6 +135,10 @@ class ScoringScreen(WorkbenchScreen[CaseRow]):
         self.sub_title = f"评查 {self.detail.case_no}"
         checklist = self.query_one(Checklist)
         checklist.focus()
+        # The item detail and status line follow the cursor at once, in the same screen update
+        # as the rows it left and reached (ItemHighlighted would arrive after that update, and
+        # cost a second one); the message then finds them up to date.
+        self.watch(checklist, "cursor", self._cursor_changed, init=False)
         self.rescore()
         first = next((i for i in checklist.item_ids if i not in self.answers), None)
         if first:
@@ -177,9 +179,17 @@ class ScoringScreen(WorkbenchScreen[CaseRow]):
 
     @on(Checklist.ItemHighlighted)
     def item_highlighted(self, event: Checklist.ItemHighlighted) -> None:
-        moved = event.item.id != self._shown_item
-        self._shown_item = event.item.id
-        self.query_one(ItemDetail).show(event.item, self.answers.get(event.item.id), moved)
+        self._highlight(event.item)
+
+    def _cursor_changed(self) -> None:
+        item = self.checklist.current
+        if item is not None:
+            self._highlight(item)
+
+    def _highlight(self, item: Item) -> None:
+        moved = item.id != self._shown_item
+        self._shown_item = item.id
+        self.query_one(ItemDetail).show(item, self.answers.get(item.id), moved)
         self.show_status()
 
     def show_status(self) -> None:

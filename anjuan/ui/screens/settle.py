@@ -33,7 +33,7 @@ from scoring.standard import Item
 from ...errors import AnjuanError, StaleRevisionError
 from ..dialogs import ChoiceDialog, ConfirmDialog, FreeDeductionDialog, NoteDialog, ReasonDialog
 from ..session import ReviewSession
-from ..widgets.cells import points
+from ..widgets.cells import points, show_text
 from ..widgets.checklist import mark
 from ..widgets.footer import CompactFooter
 from ..widgets.grid_list import Col, GridList, Styled
@@ -67,8 +67,6 @@ def answer_lines(answer: StoredAnswer | None, other: StoredAnswer | None) -> lis
 
 class SettleScreen(WorkbenchScreen[bool]):
     """Settles one file; dismisses with True once the settled result was saved."""
-
-    CSS_PATH = "settle.tcss"
 
     BINDINGS = [
         Binding("1,a", "take('a')", "采纳A", id="settle-take-a", tooltip="本项采纳评查人员 A 的意见，并移到下一个待定项"),
@@ -124,6 +122,9 @@ class SettleScreen(WorkbenchScreen[bool]):
         self.query_one("#side-b", Static).update(f"B [b]{esc(b.reviewer)}[/b] {points(b.score)}分 {esc(b.grade)}")
         grid = self.query_one("#items", GridList)
         grid.focus()
+        # The item's answers follow the cursor at once, in the same screen update as the rows
+        # (RowHighlighted would arrive after that update and cost a second one).
+        self.watch(grid, "cursor", self.show_item, init=False)
         first = next((i.item_id for i in self.side.items if self.is_open(i)), None)
         self.show_rows(keep=first)
 
@@ -181,7 +182,7 @@ class SettleScreen(WorkbenchScreen[bool]):
             text = f"合议结果 [b]—[/b] [$error]待定 {left} 项[/]，全部定下后计分"
         else:
             text = f"合议结果 [b]{points(r.score)}[/b]分 [b]{esc(r.grade)}[/b] [$success]Ctrl+S 完成合议[/]"
-        self.query_one("#side-result", Static).update(text)
+        show_text(self.query_one("#side-result", Static), text)
 
     @on(GridList.RowHighlighted, "#items")
     def item_highlighted(self) -> None:
@@ -199,10 +200,10 @@ class SettleScreen(WorkbenchScreen[bool]):
             return
         d, item = found
         flags = [f"{points(item.points)} 分"] + (["[b $error]否决项[/]"] if item.veto else [])
-        self.query_one("#item-text", Static).update(f"[b]{esc(d.item_id)}[/b]（{esc(d.category)}）{esc(d.text)}　{'　'.join(flags)}")
-        self.query_one("#compare-a", Static).update(
+        show_text(self.query_one("#item-text", Static), f"[b]{esc(d.item_id)}[/b]（{esc(d.category)}）{esc(d.text)}　{'　'.join(flags)}")
+        show_text(self.query_one("#compare-a", Static),
             "\n".join([f"[b]A {esc(self.side.a.reviewer)}[/b]", *answer_lines(d.a, d.b)]))
-        self.query_one("#compare-b", Static).update(
+        show_text(self.query_one("#compare-b", Static),
             "\n".join([f"[b]B {esc(self.side.b.reviewer)}[/b]", *answer_lines(d.b, d.a)]))
         if d.item_id in self.choices:
             source, answer = self.choices[d.item_id]
@@ -212,13 +213,13 @@ class SettleScreen(WorkbenchScreen[bool]):
             head, body = "[b]合议[/b]　[$error]待定[/]", ["1/a 采纳A　2/b 采纳B", "e 组长认定"]
         else:
             head, body = "[b]合议[/b]　[$text-muted]两人一致[/]", answer_lines(d.a, d.a)
-        self.query_one("#compare-result", Static).update("\n".join([head, *body]))
+        show_text(self.query_one("#compare-result", Static), "\n".join([head, *body]))
         ids = list(self.grid.keys)
         at = ids.index(d.item_id) + 1 if d.item_id in ids else 0
         differing = [x.item_id for x in self.side.items if x.differs]
         decided = sum(1 for x in differing if x in self.choices)
         scope = "只看分歧" if self.only_differing else "全部条目"
-        self.query_one("#position", Static).update(
+        show_text(self.query_one("#position", Static),
             f"第 {at}/{len(ids)} 项（{scope}，f 切换）　分歧 {len(differing)} 项：已定 {decided}，"
             f"待定 {len(self.open_items)}　? 全部快捷键")
 

@@ -117,10 +117,20 @@ class CaseTable(RowList):
     def show_rows(self, rows: Sequence[CaseRow], keep_case: str | None = None) -> None:
         """Replace the rows shown, keeping the cursor on `keep_case` when it is still listed
         (otherwise on the first row, so Enter after a search opens the first match)."""
-        self.rows = rows
+        old, self.rows = self.rows, rows
         at = next((i for i, row in enumerate(rows) if row.case_id == keep_case), 0)
-        self.set_reactive(CaseTable.cursor, at)
-        self.reset_rows()
+        header = (self.sort_key, self.sort_reverse)
+        if header != self._header_shown:
+            self._header_shown = header
+            self.set_reactive(CaseTable.cursor, at)
+            self.reset_rows()
+        else:
+            # The same number of rows (coming back from a file, a filter that keeps them all):
+            # only the rows that changed are redrawn.
+            self.rows_replaced(old, rows, at)
+
+    _header_shown: tuple[str | None, bool] | None = None
+    """The sort column and direction the header line was drawn with."""
 
     @property
     def current(self) -> CaseRow | None:

@@ -46,8 +46,37 @@ def points(value: float | None) -> str:
 
 
 def show_text(widget, text: str) -> None:
-    """Put markup text in a Static, only when it differs from what it shows: every update makes
-    Textual lay the whole screen out again, and the status line and panels are redrawn after each
-    key whether or not their text changed."""
-    if widget.content != text:
-        widget.update(text)
+    """Put markup text in a Static, only when it differs from what it shows, and lay the screen
+    out again only when the new text changes the widget's size.
+
+    Textual's `Static.update` lays the whole screen out again after every update, and the status
+    lines and panels are updated after each key. A widget whose width and height are fixed (not
+    `auto`) cannot change size with its text; an auto-sized one changes size only when the text's
+    natural width (auto width) or height at the current width (auto height) changes.
+    """
+    if widget.content == text:
+        return
+    styles = widget.styles
+    if not styles.auto_dimensions:
+        widget.update(text, layout=False)
+        return
+    if not widget.region:
+        widget.update(text)  # not laid out yet: the first layout sizes it anyway
+        return
+    before = _natural_size(widget)
+    widget.update(text, layout=False)
+    if _natural_size(widget) != before:
+        widget.refresh(layout=True)
+
+
+def _natural_size(widget) -> tuple[int | None, int | None]:
+    """The auto dimensions of a widget as its content asks for them (None where not auto)."""
+    styles = widget.styles
+    viewport = widget.app.size
+    parent = widget.parent
+    container = parent.content_size if parent is not None and hasattr(parent, "content_size") else viewport
+    width = widget.get_content_width(container, viewport) if styles.width is not None and styles.width.is_auto else None
+    height = None
+    if styles.height is not None and styles.height.is_auto:
+        height = widget.get_content_height(container, viewport, widget.content_size.width if width is None else width)
+    return width, height

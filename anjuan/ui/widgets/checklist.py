@@ -71,6 +71,7 @@ class Checklist(RowList):
                 self.lines.append(Line(category))
                 self.lines.extend(Line(category, i) for i in items)
         self.index = {line.item.id: n for n, line in enumerate(self.lines) if line.item}
+        self.title_index = {line.category.id: n for n, line in enumerate(self.lines) if line.item is None}
         self.category_items = {
             c.id: [ln.item.id for ln in self.lines if ln.item and ln.category.id == c.id]
             for c in standard.categories
@@ -100,10 +101,27 @@ class Checklist(RowList):
         return list(self.index)
 
     def show_answers(self, answers: Mapping[str, StoredAnswer], lost: Mapping[str, float]) -> None:
-        """Redraw with these answers and per-category points lost."""
-        self.answers = answers
-        self.lost = lost
-        self.refresh()
+        """Show these answers and per-category points lost.
+
+        Only the rows that look different are redrawn: the items whose mark changed and the
+        titles of their categories, or of a category whose points lost changed. Nothing is
+        redrawn when nothing changed (the screen calls this again when a write returns).
+        """
+        old_answers, old_lost = self.answers, self.lost
+        # Copies: the screen goes on changing its own dict, and the next call compares with this one.
+        self.answers = dict(answers)
+        self.lost = dict(lost)
+        titles: set[str] = set()
+        for item_id in old_answers.keys() | self.answers.keys():
+            if item_id in self.index and mark(old_answers.get(item_id)) != mark(self.answers.get(item_id)):
+                self.refresh_row(self.index[item_id])
+                titles.add(self.lines[self.index[item_id]].category.id)
+        for category_id in old_lost.keys() | self.lost.keys():
+            if abs(old_lost.get(category_id, 0.0) - self.lost.get(category_id, 0.0)) > 1e-9:
+                titles.add(category_id)
+        for category_id in titles:
+            if category_id in self.title_index:
+                self.refresh_row(self.title_index[category_id])
 
     def go_to(self, item_id: str) -> None:
         if item_id in self.index:

@@ -134,6 +134,7 @@ class GridList(RowList):
         """Replace the rows (keys identify them; the cursor stays on `keep`, or the current key)."""
         current = self.current_key if keep is None else keep
         could_choose = self.choosable and bool(self.rows)
+        old_rows, old_auto = self.rows, self._auto
         self.rows = rows
         self.keys = keys if keys is not None else [str(n) for n in range(len(rows))]
         auto = []
@@ -145,10 +146,17 @@ class GridList(RowList):
             auto.append(max(min(widest, col.most), cell_len(col.title)))
         self._auto = auto
         at = self.keys.index(current) if current in self.keys else 0
-        self.set_reactive(GridList.cursor, min(at, max(len(rows) - 1, 0)))
-        self.reset_rows()
-        # A list sized to its rows (height: auto) has to be laid out again when their number changes.
-        self.refresh(layout=True)
+        at = min(at, max(len(rows) - 1, 0))
+        if auto == old_auto:
+            # Same column widths: only the rows that changed are redrawn (all of them if their
+            # number changed).
+            self.rows_replaced(old_rows, rows, at)
+        else:
+            self.set_reactive(GridList.cursor, at)
+            self.reset_rows()
+        if len(rows) != len(old_rows):
+            # A list sized to its rows (height: auto) has to be laid out again when their number changes.
+            self.refresh(layout=True)
         if self.choosable and bool(rows) != could_choose:
             # Only 'choose' depends on the rows (check_action): the footer, which rebuilds all its
             # keys on every refresh, is told only when it comes or goes.

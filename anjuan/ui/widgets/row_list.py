@@ -7,13 +7,14 @@ scrolling, the sticky header line, and mapping clicks to rows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.events import Click
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -43,8 +44,8 @@ class RowList(ScrollView, can_focus=True):
     header_lines: ClassVar[int] = 0
     """Lines at the top that stay put while the rows scroll (column titles)."""
 
-    cursor: reactive[int] = reactive(0, init=False)
-    """Index of the highlighted row."""
+    cursor: reactive[int] = reactive(0, init=False, repaint=False)
+    """Index of the highlighted row (moving it redraws the two rows concerned, see watch_cursor)."""
 
     empty_text: str = "（无内容）"
 
@@ -87,10 +88,51 @@ class RowList(ScrollView, can_focus=True):
         self._reveal(self.cursor)
         self.refresh()
 
+    def rows_replaced(self, old: Sequence[object], new: Sequence[object], cursor: int) -> None:
+        """Call after the rows changed from `old` to `new`, with the cursor's new row.
+
+        When there are as many rows as before, only the rows that differ and the cursor's old and
+        new rows are redrawn (a list read again usually changes a row or two, or none);
+        otherwise everything is, as by `reset_rows`.
+        """
+        count = len(new)
+        if not (self.is_mounted and count and len(old) == count and 0 <= cursor < count and self.selectable(cursor)):
+            self.set_reactive(RowList.cursor, cursor)
+            self.reset_rows()
+            return
+        before = self.cursor
+        self.set_reactive(RowList.cursor, cursor)
+        for index, (was, now) in enumerate(zip(old, new, strict=True)):
+            if was != now:
+                self.refresh_row(index)
+        if before != cursor:
+            self.refresh_row(before)
+            self.refresh_row(cursor)
+        self._reveal(cursor)
+
     def refresh_row(self, index: int) -> None:
+        """Redraw one row, if it is on screen.
+
+        The region is given in visible (not virtual) lines: that is how Textual marks lines dirty
+        in the widget's line cache (ScrollView.refresh_lines would subtract the scroll offset a
+        second time and redraw the wrong line once the list is scrolled).
+        """
         y = index - int(self.scroll_y) + self.header_lines
         if self.header_lines <= y < self.size.height:
-            self.refresh_lines(y)
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    _scrollbars_for: Size | None = None
+    """The virtual size the scrollbars were last set up for."""
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        # Textual (8.2) hands a line-API ScrollView the size of its viewport as its virtual size
+        # on every layout of the screen, which never equals the list's own (rows × width), so
+        # each layout anywhere on the screen set up and redrew the scrollbar again. Set it up
+        # when the list's size, its container or its own virtual size changed.
+        if self.virtual_size == self._scrollbars_for:
+            virtual_size = self.virtual_size
+        self._scrollbars_for = self.virtual_size
+        return super()._size_updated(size, virtual_size, container_size, layout)
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.scrollable_content_region.width, self.row_count() + self.header_lines)
