@@ -212,6 +212,13 @@ def pytest_collection_finish(session):
     gc.set_threshold(*GC_THRESHOLDS)
 
 
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto`: one worker more than there are CPUs. A worker spends about an eighth of its time
+    waiting (timeouts the tests provoke, commands it started, PostgreSQL, the disk); on 2 CPUs a
+    third worker fills that time (2 min 24 s → 2 min 17 s for the suite)."""
+    return (os.cpu_count() or 1) + 1
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked sqlite_only (SQLite file behaviour: pragmas, WAL, file copies) run once."""
     keep = []
