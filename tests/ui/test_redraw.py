@@ -72,19 +72,30 @@ async def test_answers_in_a_scrolled_checklist_leave_no_stale_row(campaign_file)
         assert checklist.scroll_y > 0
 
 
+def record_calls(owner, name: str, monkeypatch, keep) -> list:
+    """keep(args) of every call of owner.<name> from now on (the call itself goes through)."""
+    calls: list = []
+    original = getattr(owner, name)
+
+    def wrapper(*args, **kwargs):
+        calls.append(keep(args))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, wrapper)
+    return calls
+
+
+def record_refreshes(widget, monkeypatch) -> list[tuple[Region, ...]]:
+    """The regions of every refresh() of the widget from now on (one tuple per call)."""
+    return record_calls(widget, "refresh", monkeypatch, lambda args: args)
+
+
 async def test_an_answer_redraws_its_row_and_category_title_and_a_returned_write_nothing(campaign_file, monkeypatch):
     app = make_app(str(campaign_file), "王敏")
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_file(pilot, FRESH)
         checklist = screen.query_one(Checklist)
-        redrawn: list[tuple[Region, ...]] = []
-        original = checklist.refresh
-
-        def refresh(*regions, **kwargs):
-            redrawn.append(regions)
-            return original(*regions, **kwargs)
-
-        monkeypatch.setattr(checklist, "refresh", refresh)
+        redrawn = record_refreshes(checklist, monkeypatch)
         item = checklist.current
         title = checklist.title_index[checklist.lines[checklist.cursor].category.id]
         await pilot.press("n")  # 不适用 on the current item, and on to the next one
@@ -101,20 +112,18 @@ async def test_an_answer_redraws_its_row_and_category_title_and_a_returned_write
         assert redrawn == []
 
 
+def record_layouts(monkeypatch) -> list[Screen]:
+    """The screen of every layout (Screen._refresh_layout, Textual 8.2.8) from now on."""
+    return record_calls(Screen, "_refresh_layout", monkeypatch, lambda args: args[0])
+
+
 async def test_the_status_line_is_updated_without_a_layout(campaign_file, monkeypatch):
     app = make_app(str(campaign_file), "王敏")
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_file(pilot, FRESH)
         await pilot.press("space")
         await settle(pilot)
-        layouts = []
-        original = Screen._refresh_layout
-
-        def counted(self, *args, **kwargs):
-            layouts.append(self)
-            return original(self, *args, **kwargs)
-
-        monkeypatch.setattr(Screen, "_refresh_layout", counted)
+        layouts = record_layouts(monkeypatch)
         position, saved = screen.query_one("#position", Static), screen.query_one("#saved", Static)
         assert "已保存" in str(saved.render())
         # Both have fixed sizes (scoring.tcss): new text, even of another width, needs no layout.
@@ -131,14 +140,7 @@ async def test_show_text_lays_out_only_when_an_auto_sized_text_changes_size(camp
         screen = await open_file(pilot, FRESH)
         await settle(pilot)
         panel = screen.query_one("#score", Static)  # height: auto
-        layouts = []
-        original = Screen._refresh_layout
-
-        def counted(self, *args, **kwargs):
-            layouts.append(self)
-            return original(self, *args, **kwargs)
-
-        monkeypatch.setattr(Screen, "_refresh_layout", counted)
+        layouts = record_layouts(monkeypatch)
         lines = str(panel.render()).split("\n")
         show_text(panel, "\n".join(["变了"] * len(lines)))
         await pilot.pause()
@@ -196,14 +198,7 @@ async def test_a_grid_shown_again_redraws_only_the_rows_that_changed(campaign_fi
         rows = [(f"第{n}行", "内容") for n in range(5)]
         grid.show(rows)
         await settle(pilot)
-        redrawn: list[tuple[Region, ...]] = []
-        original = grid.refresh
-
-        def refresh(*regions, **kwargs):
-            redrawn.append(regions)
-            return original(*regions, **kwargs)
-
-        monkeypatch.setattr(grid, "refresh", refresh)
+        redrawn = record_refreshes(grid, monkeypatch)
         grid.show(list(rows))
         assert redrawn == []
         changed = [*rows[:3], ("第3行", "改了"), rows[4]]
