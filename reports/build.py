@@ -286,14 +286,8 @@ class _Background:
             raise
 
         def run() -> None:
-            try:
-                try:
-                    close()
-                    os.replace(tmp, self.path)
-                finally:
-                    if tmp.exists():
-                        tmp.unlink()
-                self.written.append(self.path)
+            try:  # close() finishes the temporary file _write then puts in place (same name: _tmp)
+                self.written.append(_write(self.path, lambda _: close()))
             except BaseException as exc:  # handed to the main thread, raised there
                 self.error = exc
 
