@@ -42,11 +42,11 @@ def read_standard_file(path: str | Path) -> Standard:
     """Load and validate a standard file (or a built-in one by name); problems come with lines."""
     p = Path(path)
     if not p.exists() and "@" in str(path) and builtin_file_stem(str(path)) in builtin_standard_names():
-        return load_standard(builtin_standard_text(str(path)), f"内置标准 {path}")
+        return standard_from_text(builtin_standard_text(str(path)))
     if not p.exists() and (p.stem in builtin_standard_names()) and (
             p.suffix in ("", ".toml") and (len(p.parts) == 1 or p.parent.name == "standards")):
         # "naiman", "naiman.toml" or the README's data/standards/naiman.toml outside a checkout
-        return load_standard(builtin_standard_text(p.stem), f"内置标准 {p.stem}")
+        return standard_from_text(builtin_standard_text(p.stem))
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -65,7 +65,8 @@ def read_standard_file(path: str | Path) -> Standard:
 
 
 def standard_from_text(text: str) -> Standard:
-    """Parse a stored standard, cached by hash (a stored standard never changes)."""
+    """Parse a stored or built-in standard, cached by hash (such a text never changes, and is
+    valid: a built-in one is checked by the tests, a stored one was checked when stored)."""
     from scoring import sha256_text
 
     key = sha256_text(text)
@@ -90,7 +91,7 @@ def init_campaign(target: str | Path, name: str, year: int | None = None, organi
     """Create a campaign database scored by the given standard (the built-in one by default)."""
     if not name.strip():
         raise AnjuanError("评查活动名称不能为空，请用 --name 指定，例如 --name \"2024年度行政处罚案卷评查\"")
-    std = read_standard_file(standard_path) if standard_path else load_standard(builtin_standard_text())
+    std = read_standard_file(standard_path) if standard_path else standard_from_text(builtin_standard_text())
     if year is None:
         found = re.search(r"(19|20)\d{2}", name)
         year = int(found.group(0)) if found else None

@@ -208,16 +208,32 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
+_ID_LINE = re.compile(r'^\s*id\s*=\s*["\']([^"\']*)["\']')
+
+
 class _Lines:
     """Finds the line where an id is declared, so errors point into the file."""
 
     def __init__(self, text: str):
         self.lines = text.splitlines()
+        self._ids: dict[str, list[int]] | None = None
 
     def of_id(self, ident: str, start: int = 0) -> int | None:
-        pat = re.compile(r'^\s*id\s*=\s*["\']' + re.escape(ident) + r'["\']')
-        for n, line in enumerate(self.lines[start:], start + 1):
-            if pat.match(line):
+        """The first line after `start` declaring id = "ident" (either quote, as TOML allows)."""
+        if "'" in ident or '"' in ident:  # not a key of the index below: read the lines
+            pat = re.compile(r'^\s*id\s*=\s*["\']' + re.escape(ident) + r'["\']')
+            for n, line in enumerate(self.lines[start:], start + 1):
+                if pat.match(line):
+                    return n
+            return None
+        if self._ids is None:  # every check asks for most ids: one pass over the text answers all
+            self._ids = {}
+            for n, line in enumerate(self.lines, 1):
+                found = _ID_LINE.match(line)
+                if found:
+                    self._ids.setdefault(found.group(1), []).append(n)
+        for n in self._ids.get(ident, ()):
+            if n > start:
                 return n
         return None
 
