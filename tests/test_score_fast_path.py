@@ -4,6 +4,7 @@ the reference loop over every item gives: the same numbers bit for bit (compared
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -107,8 +108,11 @@ def random_answers(rnd, std: Standard) -> list[AnswerInput]:
 
 @pytest.mark.parametrize("std", STANDARDS, ids=lambda s: f"{s.id}-{s.version}")
 @settings(max_examples=150, deadline=None)
-@given(rnd=st.randoms(use_true_random=False))
-def test_fast_path_matches_reference_on_packaged_standards(std, rnd):
+@given(seed=st.integers(0, 2 ** 64 - 1))
+def test_fast_path_matches_reference_on_packaged_standards(std, seed):
+    # A generator seeded once per example (a failing example names its seed): st.randoms() would
+    # make every one of the example's some 300 random calls a draw of hypothesis's own.
+    rnd = random.Random(seed)
     kind = rnd.choice([*std.kinds, None])
     same(std, kind, random_answers(rnd, std))
 
