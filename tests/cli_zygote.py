@@ -47,16 +47,7 @@ def _preload() -> None:
     import anjuan.db  # noqa: F401
     import anjuan.models  # noqa: F401
 
-    names = ["psycopg", "xlsxwriter", "python_calamine", "docx", "docxtpl", "jinja2", "charset_normalizer",
-             # imported on first use by rich's tables and markup and by the catalog readers' codecs
-             "rich.table", "rich._emoji_codes", "difflib", "encodings.gb18030", "encodings.gbk",
-             "encodings.utf_8_sig", "encodings.utf_16", "encodings.utf_16_le", "encodings.utf_16_be"]
-    try:  # the latest cell-width table (only imported: which one a command uses is chosen there)
-        from rich._unicode_data._versions import VERSIONS
-
-        names.append("rich._unicode_data.unicode" + VERSIONS[-1].replace(".", "-"))
-    except ImportError:
-        pass
+    names = ["psycopg", "xlsxwriter", "python_calamine", "docx", "docxtpl", "jinja2", "charset_normalizer"]
     for package in ("anjuan", "reports", "scoring"):  # every module of the three packages but the UI
         try:
             root = __import__(package)
