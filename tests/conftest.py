@@ -236,6 +236,7 @@ def pytest_unconfigure(config):
     gc.freeze()
 
 
+@pytest.hookimpl(optionalhook=True)  # xdist's hooks: the suite also runs without xdist (-p no:xdist)
 def pytest_xdist_auto_num_workers(config):
     """`-n auto`: one worker more than there are CPUs. A worker spends about an eighth of its time
     waiting (timeouts the tests provoke, commands it started, PostgreSQL, the disk); on 2 CPUs a
@@ -243,6 +244,7 @@ def pytest_xdist_auto_num_workers(config):
     return (os.cpu_count() or 1) + 1
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     """`-n auto` hands the tests out by work stealing: a worker that runs out takes half of the
     slowest one's remaining tests, so no worker idles while another still has a queue (a few

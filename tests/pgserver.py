@@ -184,7 +184,9 @@ def start_server(shared_buffers: str = "64MB", in_memory: bool = True) -> PgServ
         ["mkdir", "-p", str(sock)],
         [str(bindir / "pg_ctl"), "-D", str(data), "-w", "-t", "60", "-l", str(base / "server.log"), "-o",
          f"-c listen_addresses='' -k {sock} -p {PORT} -c fsync=off -c synchronous_commit=off "
-         f"-c full_page_writes=off -c dynamic_shared_memory_type=mmap -c max_connections=200 -c shared_buffers={shared_buffers}", "start"],
+         f"-c full_page_writes=off -c max_connections=200 -c shared_buffers={shared_buffers}"
+         # a test cluster's shared-memory segments in its data directory, removed with it
+         + (" -c dynamic_shared_memory_type=mmap" if in_memory else ""), "start"],
     ]
     for cmd in steps:
         r = subprocess.run([*run_as, *cmd], capture_output=True, text=True, env=env)
