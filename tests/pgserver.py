@@ -1,8 +1,9 @@
 """A throwaway PostgreSQL server for the test session, started from the machine's binaries.
 
-Each pytest process (each xdist worker) starts its own cluster in a temp directory, listening on
-a unix socket only (no TCP port to collide with anything), with durability switched off for
-speed. Every test then gets a fresh database of its own (CREATE DATABASE, dropped afterwards).
+Each pytest process (each xdist worker) starts its own cluster in a temp directory (on the memory
+file system when there is one with room, see _scratch_dir), listening on a unix socket only (no TCP
+port to collide with anything), with durability switched off for speed. Every test then gets a
+fresh database of its own (CREATE DATABASE, dropped afterwards).
 
 ANJUAN_TEST_PG, if set, names an existing server instead (a SQLAlchemy URL of a database the
 test login may create databases from, e.g. postgresql:///anjuan_test?host=/var/run/postgresql);
