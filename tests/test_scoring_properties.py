@@ -32,8 +32,8 @@ BAND_SETS = (
     (("合格", 60), ("不合格", 0)),
 )
 
-settings.register_profile("scoring", deadline=None, max_examples=150)
-settings.load_profile("scoring")
+# Per test, not a profile loaded at import (that would set every other module's examples too).
+SCORING = settings(deadline=None, max_examples=150)
 
 
 def _split(draw, total: int, max_parts: int) -> list[int]:
@@ -125,6 +125,7 @@ def grade_index(std, grade: str) -> int:
     return [b.name for b in std.bands].index(grade)
 
 
+@SCORING
 @given(standard_kind_answers())
 def test_score_within_0_and_100_and_consistent(data):
     std, kind, answers = data
@@ -148,6 +149,7 @@ def test_score_within_0_and_100_and_consistent(data):
         assert 0.0 <= p.deducted <= std.item(p.item_id).points
 
 
+@SCORING
 @given(standard_kind_answers(), st.data())
 def test_more_deductions_never_raise_score_or_grade(data, more):
     std, kind, answers = data
@@ -168,6 +170,7 @@ def test_more_deductions_never_raise_score_or_grade(data, more):
     assert after.kept <= before.kept + 1e-9
 
 
+@SCORING
 @given(standard_kind_answers(verdicts=(PASS, NA)), st.data())
 def test_not_applicable_never_lowers_a_perfect_score(data, more):
     std, kind, answers = data
@@ -184,6 +187,7 @@ def test_not_applicable_never_lowers_a_perfect_score(data, more):
     assert after.grade == before.grade == std.grade_for(100.0)
 
 
+@SCORING
 @given(standard_kind_answers())
 def test_aggregating_a_single_case_gives_that_case(data):
     std, kind, answers = data
@@ -203,6 +207,7 @@ def test_aggregating_a_single_case_gives_that_case(data):
     assert g.case_ids == ("c1",)
 
 
+@SCORING
 @given(standards())
 def test_generated_standards_validate_and_round_trip(text):
     std, problems = check_standard(text)
@@ -217,6 +222,7 @@ def test_generated_standards_validate_and_round_trip(text):
 LABELS = st.sampled_from(list(VERDICTS))
 
 
+@SCORING
 @given(st.lists(st.tuples(LABELS, LABELS), max_size=60))
 def test_kappa_within_minus_one_and_one(pairs):
     k = cohen_kappa(pairs)
@@ -228,6 +234,7 @@ def test_kappa_within_minus_one_and_one(pairs):
         assert k == 1.0
 
 
+@SCORING
 @given(st.lists(st.tuples(LABELS, LABELS), min_size=1, max_size=60))
 def test_kappa_is_symmetric(pairs):
     assert abs(cohen_kappa(pairs) - cohen_kappa([(b, a) for a, b in pairs])) < 1e-12
@@ -283,6 +290,7 @@ def weighted_kind_answers(draw, verdicts=VERDICTS):
     return std, kind, answers
 
 
+@SCORING
 @given(weighted_kind_answers())
 def test_weighted_score_is_the_weighted_mean_of_category_shares(data):
     std, kind, answers = data
@@ -299,6 +307,7 @@ def test_weighted_score_is_the_weighted_mean_of_category_shares(data):
     assert abs(cs.score - round(expected, 2)) < 0.011
 
 
+@SCORING
 @given(weighted_kind_answers(), st.data())
 def test_weighted_more_deductions_never_raise_score(data, more):
     std, kind, answers = data
